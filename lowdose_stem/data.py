@@ -5,19 +5,19 @@
 # %% auto #0
 __all__ = ['AUGMENTATIONS', 'Normalizer', 'PairedPatches']
 
-# %% ../nbs/04_data.ipynb #f9997d8b
+# %% ../nbs/04_data.ipynb #5570de9e
 import math
 from dataclasses import dataclass
 import numpy as np
 import torch
 from .io import StemImage
 
-# %% ../nbs/04_data.ipynb #83c688e5
+# %% ../nbs/04_data.ipynb #366300e3
 def _as_array(img) -> np.ndarray | torch.Tensor:
     "An image's values in rate units: `StemImage.rate`, or the array/tensor itself."
     return img.rate if isinstance(img, StemImage) else img
 
-# %% ../nbs/04_data.ipynb #5c5a302f
+# %% ../nbs/04_data.ipynb #87fec7c2
 @dataclass
 class Normalizer:
     "Affine map `(rate - lo) / (hi - lo)` fitted on target images; travels with the model (`to_dict`/`from_dict`)."
@@ -50,11 +50,16 @@ class Normalizer:
         r = y * (self.hi - self.lo) + self.lo
         return r if dwell_us is None else r * dwell_us
 
-    def to_dict(self) -> dict: return {'lo': self.lo, 'hi': self.hi, 'q': list(self.q)}
-    @classmethod
-    def from_dict(cls, d:dict) -> "Normalizer": return cls(float(d['lo']), float(d['hi']), tuple(d.get('q', (1.0, 99.8))))
+    def to_dict(self) -> dict:
+        "Plain, JSON-ready dict of the map, saved in checkpoints beside the weights."
+        return {'lo': self.lo, 'hi': self.hi, 'q': list(self.q)}
 
-# %% ../nbs/04_data.ipynb #64c2373f
+    @classmethod
+    def from_dict(cls, d:dict) -> "Normalizer":
+        "The `Normalizer` saved by `to_dict`."
+        return cls(float(d['lo']), float(d['hi']), tuple(d.get('q', (1.0, 99.8))))
+
+# %% ../nbs/04_data.ipynb #f102847e
 AUGMENTATIONS = ('flip_y', 'flip_x', 'transpose')
 
 def _window_means(img:np.ndarray, patch:int) -> np.ndarray:
@@ -67,7 +72,7 @@ def _to_tensor(img, device) -> torch.Tensor:
     a = img.data if isinstance(img, StemImage) else img
     return torch.as_tensor(np.asarray(a) if not isinstance(a, torch.Tensor) else a, dtype=torch.float32, device=device)
 
-# %% ../nbs/04_data.ipynb #ceacaac1
+# %% ../nbs/04_data.ipynb #a4ec6f34
 class PairedPatches(torch.utils.data.Dataset):
     "Identical `patch`² windows of (input, target) pairs; `repeats` per pair per epoch, dark windows skipped."
     def __init__(self,
