@@ -161,7 +161,7 @@ class MetricsTable:
         w.writeheader(); w.writerows(self.rows)
         return atomic_write(path, lambda tmp: tmp.write_text(buf.getvalue(), encoding='utf-8'), overwrite)
 
-# %% ../nbs/09_evaluate.ipynb #dfe232a2
+# %% ../nbs/09_evaluate.ipynb #7ed51003
 from .io import StemImage
 from .fourier import resolution_cutoff, directional_cutoffs, frc
 
@@ -191,7 +191,7 @@ def evaluate(pred, # prediction (H, W): array, or `StemImage` (its `rate` and pi
     cut, (cx, cy) = resolution_cutoff(pn, pixel_size_nm=px, reference=tn), directional_cutoffs(pn, reference=tn)
     out['cutoff_cyc'] = float(cut.freq)
     if px is not None: out['cutoff_nm'] = float(cut.nm)
-    out['aniso_xy'] = float(cx.freq) / max(float(cy.freq), 1e-12)
+    out['aniso_xy'] = float(cx.freq) / float(cy.freq) if float(cy.freq) > 0 else float('nan')  # no y detail: undefined
     if clean is not None: out.update(_against(p, _pixels(clean)[0], px, 'clean_'))
     return out
 
@@ -222,7 +222,7 @@ def holdout_images(series, # a `DwellSeries` (from `find_series` or `write_datas
     if series.clean is not None: out['clean'] = series.clean.rate[ys, xs]
     return out
 
-# %% ../nbs/09_evaluate.ipynb #53a022f7
+# %% ../nbs/09_evaluate.ipynb #328c4dcf
 _GAINS = ('psnr', 'ssim', 'snr_db')
 _ORDER = ('area', 'method', 'psnr', 'Δpsnr', 'ssim', 'Δssim', 'snr_db', 'Δsnr_db', 'frc_nm', 'frc_cyc', 'cutoff_nm',
           'cutoff_cyc', 'aniso_xy', 'clean_psnr', 'clean_ssim', 'clean_snr_db', 'clean_frc_nm', 'clean_frc_cyc')
@@ -238,7 +238,7 @@ def _mean_rows(rows, methods) -> list:
     for m in methods:
         sel = [r for r in rows if r['method'] == m]
         keys = [k for k in sel[0] if k not in ('area', 'method')]
-        out.append({'area': 'mean', 'method': m, **{k: float(np.mean([r[k] for r in sel])) for k in keys}})
+        out.append({'area': 'mean', 'method': m, **{k: float(np.nanmean([r[k] for r in sel])) for k in keys}})  # an undefined value drops out
     return out
 
 def evaluate_series(series_list:list, # `DwellSeries` of the areas to score
