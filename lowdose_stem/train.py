@@ -6,7 +6,7 @@
 __all__ = ['PRECISIONS', 'CHECKPOINT_FORMAT', 'TrainConfig', 'TrainingData', 'training_data', 'train_step', 'load_checkpoint',
            'train', 'select_checkpoint']
 
-# %% ../nbs/07_train.ipynb #607e62c7
+# %% ../nbs/07_train.ipynb #25d7d393
 import csv, inspect, json, math, os, time
 from dataclasses import dataclass, asdict, fields
 from datetime import datetime
@@ -25,7 +25,7 @@ from .model import N2NUNet
 from .losses import RestorationLoss
 from .metrics import evaluate, MetricsTable
 
-# %% ../nbs/07_train.ipynb #4f8afe24
+# %% ../nbs/07_train.ipynb #17c189c7
 _LOSS_DEFAULTS = {k: p.default for k, p in inspect.signature(RestorationLoss).parameters.items() if k.startswith('w_')}
 PRECISIONS = ('auto', 'bf16', 'fp32')
 
@@ -55,7 +55,7 @@ class TrainConfig:
     max_steps_per_epoch: int|None = None # cap on optimiser steps per epoch (None: all patches)
     seed: int = 0 # seed of the weights and of the patches
     precision: str = 'auto' # 'bf16' autocast (fp32 master weights), 'fp32', or 'auto' (bf16 where the hardware has it)
-    channels_last: bool|str = 'auto' # NHWC memory format: True, False or 'auto' (on for CUDA, off on the CPU)
+    channels_last: bool|str = 'auto' # NHWC memory format: True, False or 'auto' (on for CUDA and the CPU)
     select_metric: str = 'psnr' # held-out metric that picks best.pt (higher is better)
     holdout_crop: int|None = None # score only a centred crop of this side of each held-out image (None: whole)
 
@@ -84,7 +84,7 @@ class TrainConfig:
     @property
     def preprocess(self) -> dict: return dict(fourier_cut=self.fourier_cut, fourier_taper=self.fourier_taper)
 
-# %% ../nbs/07_train.ipynb #48ad6164
+# %% ../nbs/07_train.ipynb #77536a82
 @dataclass
 class TrainingData:
     "What `training_data` prepared: patches, the normaliser, the held-out images and the pair reports."
@@ -122,7 +122,7 @@ def training_data(config:TrainConfig, # dwell times, pre-processing and patch se
     patches = PairedPatches(pairs, config.patch, config.repeats, config.threshold, config.seed, config.augment, device)
     return TrainingData(patches, norm, holdout, pair_table(reports))
 
-# %% ../nbs/07_train.ipynb #a19327cd
+# %% ../nbs/07_train.ipynb #fd4ff14d
 def _use_bf16(config:TrainConfig, device:torch.device) -> bool:
     if config.precision != 'auto': return config.precision == 'bf16'
     if device.type == 'cuda': return torch.cuda.is_bf16_supported()
@@ -130,9 +130,9 @@ def _use_bf16(config:TrainConfig, device:torch.device) -> bool:
     return device.type == 'cpu' and any(getattr(cpu, f, lambda: False)() for f in ('_is_avx512_bf16_supported', '_is_amx_tile_supported'))
 
 def _use_channels_last(config:TrainConfig, device:torch.device) -> bool:
-    return device.type == 'cuda' if config.channels_last == 'auto' else bool(config.channels_last)
+    return device.type in ('cuda', 'cpu') if config.channels_last == 'auto' else bool(config.channels_last)
 
-# %% ../nbs/07_train.ipynb #ee9672fb
+# %% ../nbs/07_train.ipynb #41fb53b1
 def train_step(net, # the model (or its DDP wrapper), in train mode
                loss_fn:RestorationLoss, # the loss
                opt:torch.optim.Optimizer, # the optimiser
@@ -147,7 +147,7 @@ def train_step(net, # the model (or its DDP wrapper), in train mode
     opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
     return torch.stack([loss_fn.last_terms[k] for k in ('total', *loss_fn.weights)]).detach()
 
-# %% ../nbs/07_train.ipynb #b14f4df3
+# %% ../nbs/07_train.ipynb #2f661b05
 def _distributed() -> tuple[int, int, int, bool]:
     "(rank, world, local_rank, whether we started the process group)."
     world = int(os.environ.get('WORLD_SIZE', 1))
@@ -166,7 +166,7 @@ def _lr_factor(config:TrainConfig, total_steps:int):
     def f(step): return 1.0 if step < start else 0.5 * (1 + math.cos(math.pi * (step - start) / max(total_steps - start, 1)))
     return f
 
-# %% ../nbs/07_train.ipynb #5d1c1174
+# %% ../nbs/07_train.ipynb #84bc4925
 CHECKPOINT_FORMAT = 'lowdose_stem/1'
 
 def _save(obj, path:Path): atomic_write(path, lambda p: torch.save(obj, p), overwrite=True)
@@ -193,7 +193,7 @@ def _check_resume(ck:dict, config:TrainConfig|None, path) -> TrainConfig:
         raise ValueError(f"{path}: checkpoint of {what}: run has vs. you passed {diff}; resume with config=None")
     return stored
 
-# %% ../nbs/07_train.ipynb #85db7efb
+# %% ../nbs/07_train.ipynb #273b5d22
 def _restore(model, x:np.ndarray, norm:Normalizer, device, bf16:bool, fmt) -> np.ndarray:
     "Run `model` on one normalised image; back to counts/µs."
     model.eval()
@@ -206,7 +206,7 @@ def _scores(images:list) -> dict:
     rows = [evaluate(p, h['target'], clean=h['clean'], pixel_size_nm=h['pixel_size_nm']) for p, h in images]
     return {k: float(np.mean([r[k] for r in rows])) for k in rows[0]}
 
-# %% ../nbs/07_train.ipynb #f40e87b5
+# %% ../nbs/07_train.ipynb #f5af7075
 def _new_run_dir(out_dir) -> Path:
     "out_dir/<YYYY-MM-DD_HH-MM-SS>, with a suffix if that second is taken."
     base = Path(out_dir) / datetime.now().strftime('%Y-%m-%d_%H-%M-%S')
@@ -234,7 +234,7 @@ def _write_png(path:Path, h:dict, pred:np.ndarray, title:str, n:int=128):
     fig.suptitle(title, fontsize=9); fig.tight_layout()
     atomic_write(path, lambda p: fig.savefig(p, format='png', dpi=80), overwrite=True)
 
-# %% ../nbs/07_train.ipynb #d33ee603
+# %% ../nbs/07_train.ipynb #7ea26003
 def train(config:TrainConfig|None=None, # settings; default `TrainConfig()`; with `resume`, None (or the run's own)
           data_dir=None, # folder of dwell series (see `io.find_series`); with `resume`, default the run's
           out_dir='runs', # runs are written to `out_dir/<YYYY-MM-DD_HH-MM-SS>/`
@@ -325,7 +325,7 @@ def train(config:TrainConfig|None=None, # settings; default `TrainConfig()`; wit
     finally:
         if started: dist.destroy_process_group()
 
-# %% ../nbs/07_train.ipynb #2bb19f9a
+# %% ../nbs/07_train.ipynb #1a7c0568
 def select_checkpoint(runs_dir, # folder of run folders (the `out_dir` of `train`)
                       metric:str='psnr', # held-out column of `metrics.csv` to rank by (higher is better)
                       quiet:bool=False, # don't print the table
