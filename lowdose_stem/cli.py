@@ -51,7 +51,7 @@ DEMO = dict(areas=2, size=384, train=dict(patch=96, repeats=400, base=24, depth=
 QUICK = dict(areas=2, size=128, train=dict(patch=64, repeats=16, base=8, depth=3, epochs=1, batch_size=4,
                                           max_steps_per_epoch=2, lr=1e-3, holdout_crop=64))
 
-# %% ../nbs/11_cli.ipynb #a119615d
+# %% ../nbs/11_cli.ipynb #b89a2589
 def _simulate(a):
     from lowdose_stem.simulate import write_dataset
     series = write_dataset(a.out, n_areas=a.areas, shape=(a.size, a.size), dwell_us=tuple(a.dwell), seed=a.seed,
@@ -87,7 +87,10 @@ def _expand(paths):
         else: out.append(p)
     return out
 
-def _restore_kw(a): return dict(tile=a.tile, overlap=a.overlap, batch=a.batch, device=a.device, fast=not a.fp32)
+def _restore_kw(a):
+    "The restore options given on the command line (those left out keep `restore`'s defaults)."
+    given = dict(tile=a.tile, overlap=a.overlap, batch=a.batch, device=a.device)
+    return {k: v for k, v in given.items() if v is not None} | dict(fast=not a.fp32)
 
 def _restore(a):
     from lowdose_stem.restore import load_model, restore_files, export_torchscript
@@ -118,16 +121,16 @@ def _demo(a):
     print(table.to_markdown())
     print(f"report: {out / 'report'} (metrics.csv, metrics.md, before_after.png, restored/) in {time.perf_counter() - t0:.0f} s")
 
-# %% ../nbs/11_cli.ipynb #3873690f
+# %% ../nbs/11_cli.ipynb #82025134
 class _Parser(argparse.ArgumentParser):
     "An ArgumentParser whose errors are one line on stderr (exit code 2)."
     def error(self, message): self.exit(2, f"{self.prog}: error: {message}\n")
 
 def _restore_opts(p):
     g = p.add_argument_group('restoration')
-    g.add_argument('--tile', type=int, default=1280, help="largest tile side, pixels (default: %(default)s)")
-    g.add_argument('--overlap', type=int, default=128, help="overlap of neighbouring tiles and margin, pixels (default: %(default)s)")
-    g.add_argument('--batch', type=int, default=1, help="tiles per forward pass (default: %(default)s; raise it on a GPU)")
+    g.add_argument('--tile', type=int, help="largest tile side, pixels (default: `restore`'s, one tile up to 2k images)")
+    g.add_argument('--overlap', type=int, help="overlap of neighbouring tiles and margin, pixels (default: `restore`'s)")
+    g.add_argument('--batch', type=int, help="tiles per forward pass (default: `restore`'s; raise it on a GPU)")
     g.add_argument('--device', default=None, help="torch device, e.g. cuda or cuda:1 (default: cpu)")
     g.add_argument('--fp32', action='store_true', help="plain fp32 instead of the bf16/channels_last fast path")
 
