@@ -132,7 +132,13 @@ def _use_bf16(config:TrainConfig, device:torch.device) -> bool:
 def _use_channels_last(config:TrainConfig, device:torch.device) -> bool:
     return device.type in ('cuda', 'cpu') if config.channels_last == 'auto' else bool(config.channels_last)
 
-# %% ../nbs/07_train.ipynb #41fb53b1
+# %% ../nbs/07_train.ipynb #fa44b0b2
+def _net_input(x:torch.Tensor, bf16:bool, fmt) -> torch.Tensor:
+    "`x` in memory format `fmt`, and in bf16 when the network runs under bf16 autocast"
+    # autocast rounds the input to bf16 for the first convolution anyway; in fp32, the last skip connection would
+    # promote its concatenation with the bf16 features (97 channels at full size) to fp32, forward and backward
+    return x.to(torch.bfloat16 if bf16 else x.dtype, memory_format=fmt)
+
 def train_step(net, # the model (or its DDP wrapper), in train mode
                loss_fn:RestorationLoss, # the loss
                opt:torch.optim.Optimizer, # the optimiser
@@ -141,8 +147,7 @@ def train_step(net, # the model (or its DDP wrapper), in train mode
                fmt=torch.contiguous_format, # memory format of the input (torch.channels_last)
               ) -> torch.Tensor: # (total, *each term) of this step, detached
     "Forward, loss, backward, optimiser step."
-    with torch.autocast(x.device.type, dtype=torch.bfloat16, enabled=bf16):
-        pred = net(x.contiguous(memory_format=fmt))
+    with torch.autocast(x.device.type, dtype=torch.bfloat16, enabled=bf16): pred = net(_net_input(x, bf16, fmt))
     loss = loss_fn(pred.float(), y)
     opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
     return torch.stack([loss_fn.last_terms[k] for k in ('total', *loss_fn.weights)]).detach()
@@ -193,12 +198,12 @@ def _check_resume(ck:dict, config:TrainConfig|None, path) -> TrainConfig:
         raise ValueError(f"{path}: checkpoint of {what}: run has vs. you passed {diff}; resume with config=None")
     return stored
 
-# %% ../nbs/07_train.ipynb #273b5d22
+# %% ../nbs/07_train.ipynb #e026a511
 def _restore(model, x:np.ndarray, norm:Normalizer, device, bf16:bool, fmt) -> np.ndarray:
     "Run `model` on one normalised image; back to counts/µs."
     model.eval()
     with torch.no_grad(), torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
-        y = model(torch.as_tensor(np.ascontiguousarray(x), device=device)[None, None].contiguous(memory_format=fmt))
+        y = model(_net_input(torch.as_tensor(np.ascontiguousarray(x), device=device)[None, None], bf16, fmt))
     return norm.denormalize(y.float()[0, 0].cpu().numpy())
 
 def _scores(images:list) -> dict:
