@@ -35,7 +35,7 @@ def robust_range(img, # image (H, W) or batch (..., H, W), numpy or torch
     w = pos - i0
     return flat[..., i0] * (1 - w) + flat[..., i1] * w
 
-# %% ../nbs/09_evaluate.ipynb #0da06260
+# %% ../nbs/09_evaluate.ipynb #5715bda6
 def normalise_pair(pred, # prediction (..., H, W)
                    target, # reference (..., H, W): its robust range sets the scale
                    percentiles:tuple=(0.1, 99.9), # percentiles of the target that map to 0 and 1
@@ -50,26 +50,28 @@ def normalise_pair(pred, # prediction (..., H, W)
     scale = (hi - lo).clamp_min(torch.finfo(t.dtype).tiny)
     return ((p - lo) / scale).clamp(0, 1), ((t - lo) / scale).clamp(0, 1)
 
-# %% ../nbs/09_evaluate.ipynb #2ee8e0be
+def _scored_pair(pred, target, normalise:bool):
+    "The pair as tensors — on the method's [0, 1] scale when `normalise` — and whether `pred` came as numpy."
+    p, was_numpy = _to_torch(pred)
+    t, _ = _to_torch(target)
+    return (*normalise_pair(p, t), was_numpy) if normalise else (p, t, was_numpy)
+
+# %% ../nbs/09_evaluate.ipynb #447d29df
 def psnr(pred, # prediction (..., H, W), numpy or torch
          target, # reference (..., H, W)
          normalise:bool=True, # bring both to [0, 1] by the target's robust range first (the method's definition)
         ): # float for one numpy image, else a tensor of the batch shape
     "Peak signal-to-noise ratio in dB, 10·log10(1 / MSE), with data range 1"
-    p, was_numpy = _to_torch(pred)
-    t, _ = _to_torch(target)
-    if normalise: p, t = normalise_pair(p, t)
+    p, t, was_numpy = _scored_pair(pred, target, normalise)
     return _out(-10 * torch.log10(((p - t) ** 2).mean((-2, -1))), was_numpy)
 
-# %% ../nbs/09_evaluate.ipynb #8b72c487
+# %% ../nbs/09_evaluate.ipynb #d44b50a7
 def snr_db(pred, # prediction (..., H, W), numpy or torch
            target, # reference (..., H, W)
            normalise:bool=True, # bring both to [0, 1] by the target's robust range first (the method's definition)
           ): # float for one numpy image, else a tensor of the batch shape
     "Signal-to-noise ratio in dB, 10·log10(Σ t² / Σ (p − t)²)"
-    p, was_numpy = _to_torch(pred)
-    t, _ = _to_torch(target)
-    if normalise: p, t = normalise_pair(p, t)
+    p, t, was_numpy = _scored_pair(pred, target, normalise)
     return _out(10 * torch.log10((t ** 2).sum((-2, -1)) / ((p - t) ** 2).sum((-2, -1))), was_numpy)
 
 # %% ../nbs/09_evaluate.ipynb #0d1a9459
@@ -91,7 +93,7 @@ def _blur_valid(x:torch.Tensor, k:torch.Tensor) -> torch.Tensor:
     "Separable filter `k` over the last two axes, keeping only the 'valid' part (shrinks each axis by len(k) − 1)"
     return _taps_valid(_taps_valid(x, k, -1), k, -2)
 
-# %% ../nbs/09_evaluate.ipynb #223f4a6a
+# %% ../nbs/09_evaluate.ipynb #629208cd
 def ssim(pred, # prediction (..., H, W), numpy or torch
          target, # reference (..., H, W)
          normalise:bool=True, # bring both to [0, 1] by the target's robust range first (the method's definition)
@@ -99,9 +101,7 @@ def ssim(pred, # prediction (..., H, W), numpy or torch
          K1:float=0.01, K2:float=0.03, # stabilising constants of Wang et al.; data range is 1
         ): # float for one numpy image, else a tensor of the batch shape
     "Mean structural similarity (Wang et al. 2004, Gaussian window, population covariance)"
-    p, was_numpy = _to_torch(pred)
-    t, _ = _to_torch(target)
-    if normalise: p, t = normalise_pair(p, t)
+    p, t, was_numpy = _scored_pair(pred, target, normalise)
     p, t = torch.broadcast_tensors(p, t)
     k = _gaussian_taps(sigma, p.dtype)
     if min(p.shape[-2:]) < len(k):
