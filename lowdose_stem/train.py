@@ -211,7 +211,7 @@ def _scores(images:list) -> dict:
     rows = [evaluate(p, h['target'], clean=h['clean'], pixel_size_nm=h['pixel_size_nm']) for p, h in images]
     return {k: float(np.mean([r[k] for r in rows])) for k in rows[0]}
 
-# %% ../nbs/07_train.ipynb #f5af7075
+# %% ../nbs/07_train.ipynb #14777939
 def _new_run_dir(out_dir) -> Path:
     "out_dir/<YYYY-MM-DD_HH-MM-SS>, with a suffix if that second is taken."
     base = Path(out_dir) / datetime.now().strftime('%Y-%m-%d_%H-%M-%S')
@@ -221,11 +221,8 @@ def _new_run_dir(out_dir) -> Path:
         except FileExistsError: i += 1; d = base.with_name(f"{base.name}_{i}")
 
 def _write_metrics(run_dir:Path, history:list):
-    cols = list(dict.fromkeys(k for r in history for k in r))
-    def w(p):
-        with open(p, 'w', newline='') as f:
-            wr = csv.DictWriter(f, cols); wr.writeheader(); wr.writerows(history)
-    atomic_write(run_dir / 'metrics.csv', w, overwrite=True)
+    "`metrics.csv`: one row per epoch, every column at full precision (`metrics.MetricsTable.to_csv`, atomic)."
+    MetricsTable(history).to_csv(run_dir / 'metrics.csv', overwrite=True)
 
 def _write_png(path:Path, h:dict, pred:np.ndarray, title:str, n:int=128):
     "Before/after/target crops (centre, n×n) of one held-out area."
