@@ -10,17 +10,13 @@ import numpy as np, torch
 __all__ = ['robust_range', 'normalise_pair', 'psnr', 'snr_db', 'ssim', 'MetricsTable', 'evaluate', 'holdout_images',
            'evaluate_series', 'plot_evaluation']
 
-# %% ../nbs/09_evaluate.ipynb #fc6eae9f
-def _to_torch(x) -> tuple[torch.Tensor, bool]:
-    "`x` as a float tensor (numpy → float64; tensors keep fp32/fp64, half precisions go to fp32) and whether it was numpy"
-    if isinstance(x, torch.Tensor):
-        return (x if x.dtype in (torch.float32, torch.float64) else x.float()), False
-    return torch.as_tensor(np.asarray(x, dtype=np.float64)), True
+# %% ../nbs/09_evaluate.ipynb #877f02f6
+from .fourier import _as_torch, _to_numpy
 
-def _out(x:torch.Tensor, was_numpy:bool):
-    "A float for one numpy image, a numpy array for a numpy stack, the tensor otherwise"
-    if not was_numpy: return x
-    return float(x) if x.ndim == 0 else x.numpy()
+def _to_torch(x) -> tuple:
+    "`x` as a float tensor (numpy → float64; tensors as `fourier._as_torch` makes them) and the function that turns a result back into `x`'s kind (a float for one numpy image, an array for a stack, the tensor itself)"
+    if isinstance(x, torch.Tensor): return _as_torch(x)
+    return torch.as_tensor(np.asarray(x, dtype=np.float64)), _to_numpy
 
 # %% ../nbs/09_evaluate.ipynb #4da6d266
 def robust_range(img, # image (H, W) or batch (..., H, W), numpy or torch
@@ -35,7 +31,7 @@ def robust_range(img, # image (H, W) or batch (..., H, W), numpy or torch
     w = pos - i0
     return flat[..., i0] * (1 - w) + flat[..., i1] * w
 
-# %% ../nbs/09_evaluate.ipynb #5715bda6
+# %% ../nbs/09_evaluate.ipynb #b1cc5ad7
 def normalise_pair(pred, # prediction (..., H, W)
                    target, # reference (..., H, W): its robust range sets the scale
                    percentiles:tuple=(0.1, 99.9), # percentiles of the target that map to 0 and 1
@@ -51,28 +47,28 @@ def normalise_pair(pred, # prediction (..., H, W)
     return ((p - lo) / scale).clamp(0, 1), ((t - lo) / scale).clamp(0, 1)
 
 def _scored_pair(pred, target, normalise:bool):
-    "The pair as tensors — on the method's [0, 1] scale when `normalise` — and whether `pred` came as numpy."
-    p, was_numpy = _to_torch(pred)
+    "The pair as tensors — on the method's [0, 1] scale when `normalise` — and the function that returns a score in `pred`'s kind."
+    p, back = _to_torch(pred)
     t, _ = _to_torch(target)
-    return (*normalise_pair(p, t), was_numpy) if normalise else (p, t, was_numpy)
+    return (*normalise_pair(p, t), back) if normalise else (p, t, back)
 
-# %% ../nbs/09_evaluate.ipynb #447d29df
+# %% ../nbs/09_evaluate.ipynb #3efee9b7
 def psnr(pred, # prediction (..., H, W), numpy or torch
          target, # reference (..., H, W)
          normalise:bool=True, # bring both to [0, 1] by the target's robust range first (the method's definition)
         ): # float for one numpy image, else a tensor of the batch shape
     "Peak signal-to-noise ratio in dB, 10·log10(1 / MSE), with data range 1"
-    p, t, was_numpy = _scored_pair(pred, target, normalise)
-    return _out(-10 * torch.log10(((p - t) ** 2).mean((-2, -1))), was_numpy)
+    p, t, back = _scored_pair(pred, target, normalise)
+    return back(-10 * torch.log10(((p - t) ** 2).mean((-2, -1))))
 
-# %% ../nbs/09_evaluate.ipynb #d44b50a7
+# %% ../nbs/09_evaluate.ipynb #390e2f78
 def snr_db(pred, # prediction (..., H, W), numpy or torch
            target, # reference (..., H, W)
            normalise:bool=True, # bring both to [0, 1] by the target's robust range first (the method's definition)
           ): # float for one numpy image, else a tensor of the batch shape
     "Signal-to-noise ratio in dB, 10·log10(Σ t² / Σ (p − t)²)"
-    p, t, was_numpy = _scored_pair(pred, target, normalise)
-    return _out(10 * torch.log10((t ** 2).sum((-2, -1)) / ((p - t) ** 2).sum((-2, -1))), was_numpy)
+    p, t, back = _scored_pair(pred, target, normalise)
+    return back(10 * torch.log10((t ** 2).sum((-2, -1)) / ((p - t) ** 2).sum((-2, -1))))
 
 # %% ../nbs/09_evaluate.ipynb #0d1a9459
 def _gaussian_taps(sigma:float, dtype) -> torch.Tensor:
@@ -93,7 +89,7 @@ def _blur_valid(x:torch.Tensor, k:torch.Tensor) -> torch.Tensor:
     "Separable filter `k` over the last two axes, keeping only the 'valid' part (shrinks each axis by len(k) − 1)"
     return _taps_valid(_taps_valid(x, k, -1), k, -2)
 
-# %% ../nbs/09_evaluate.ipynb #629208cd
+# %% ../nbs/09_evaluate.ipynb #07b27026
 def ssim(pred, # prediction (..., H, W), numpy or torch
          target, # reference (..., H, W)
          normalise:bool=True, # bring both to [0, 1] by the target's robust range first (the method's definition)
@@ -101,7 +97,7 @@ def ssim(pred, # prediction (..., H, W), numpy or torch
          K1:float=0.01, K2:float=0.03, # stabilising constants of Wang et al.; data range is 1
         ): # float for one numpy image, else a tensor of the batch shape
     "Mean structural similarity (Wang et al. 2004, Gaussian window, population covariance)"
-    p, t, was_numpy = _scored_pair(pred, target, normalise)
+    p, t, back = _scored_pair(pred, target, normalise)
     p, t = torch.broadcast_tensors(p, t)
     k = _gaussian_taps(sigma, p.dtype)
     if min(p.shape[-2:]) < len(k):
@@ -110,7 +106,7 @@ def ssim(pred, # prediction (..., H, W), numpy or torch
     vx, vy, vxy = uxx - ux * ux, uyy - uy * uy, uxy - ux * uy
     C1, C2 = K1 ** 2, K2 ** 2
     s = (2 * ux * uy + C1) * (2 * vxy + C2) / ((ux * ux + uy * uy + C1) * (vx + vy + C2))
-    return _out(s.mean((-2, -1)), was_numpy)
+    return back(s.mean((-2, -1)))
 
 # %% ../nbs/09_evaluate.ipynb #c46fb899
 import csv, io as _io
