@@ -14,7 +14,7 @@ import torch
 # %% auto #0
 __all__ = ['power_spectrum', 'RadialBins', 'radial_bins', 'radial_profile', 'wedge_profiles', 'noise_floor',
            'cutoff_from_profile', 'Cutoff', 'resolution_cutoff', 'directional_cutoffs', 'lowpass_mask',
-           'fourier_filter', 'FRC', 'frc']
+           'fourier_filter', 'preprocess', 'FRC', 'frc']
 
 # %% ../nbs/02_fourier.ipynb #526256c7
 def _as_torch(x):
@@ -236,6 +236,14 @@ def fourier_filter(img, # image or batch (..., H, W): ndarray, tensor or `StemIm
     f *= _mask_t((H, W), cut, taper, t.device, t.dtype)
     out = back(torch.fft.irfft2(f, s=(H, W)))
     return replace(img, data=out) if is_dataclass(img) else out
+
+# %% ../nbs/02_fourier.ipynb #e335d002
+def preprocess(img, # image or batch (..., H, W): ndarray, tensor or `StemImage`
+               fourier_cut:float|None=None, # `fourier_filter`'s cut; None: no pre-processing
+               fourier_taper:float=0.05, # its raised-cosine roll-off, cycles/px
+              ):
+    "A model's input pre-processing from its stored settings (`TrainConfig.preprocess`, a checkpoint's `preprocess`)."
+    return fourier_filter(img, cut=fourier_cut, taper=fourier_taper) if fourier_cut else img
 
 # %% ../nbs/02_fourier.ipynb #0578120a
 class FRC(NamedTuple):

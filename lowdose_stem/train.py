@@ -6,7 +6,7 @@
 __all__ = ['PRECISIONS', 'CHECKPOINT_FORMAT', 'TrainConfig', 'TrainingData', 'training_data', 'train_step', 'load_checkpoint',
            'train', 'select_checkpoint']
 
-# %% ../nbs/07_train.ipynb #25d7d393
+# %% ../nbs/07_train.ipynb #0abb8953
 import csv, inspect, json, math, os, time
 from dataclasses import dataclass, asdict, fields
 from datetime import datetime
@@ -19,7 +19,7 @@ from torch.utils.data import DistributedSampler
 from fastprogress.fastprogress import master_bar, progress_bar
 from .io import find_series, atomic_write
 from .align import align_to, pair_report, pair_table, valid_region
-from .fourier import fourier_filter
+from .fourier import preprocess
 from .data import Normalizer, PairedPatches
 from .model import N2NUNet
 from .losses import RestorationLoss
@@ -84,7 +84,7 @@ class TrainConfig:
     @property
     def preprocess(self) -> dict: return dict(fourier_cut=self.fourier_cut, fourier_taper=self.fourier_taper)
 
-# %% ../nbs/07_train.ipynb #77536a82
+# %% ../nbs/07_train.ipynb #b3e337d9
 @dataclass
 class TrainingData:
     "What `training_data` prepared: patches, the normaliser, the held-out images and the pair reports."
@@ -107,7 +107,7 @@ def training_data(config:TrainConfig, # dwell times, pre-processing and patch se
     try: sets = [(s, s.pairs(config.inputs, config.target), s.holdout(config.holdout, config.target)) for s in series]
     except ValueError as e: raise ValueError(f"{data_dir}: {e} (TrainConfig inputs={config.inputs}, target={config.target}, holdout={config.holdout})") from None
     norm = Normalizer.fit([s[config.target] for s in series])
-    prep = lambda im: fourier_filter(im, cut=config.fourier_cut, taper=config.fourier_taper) if config.fourier_cut else im
+    prep = lambda im: preprocess(im, **config.preprocess)
     pairs, holdout, reports = [], [], []
     for s, train_pairs, (hin, tgt) in sets:
         for inp, _ in train_pairs + [(hin, tgt)]:
