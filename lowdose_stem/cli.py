@@ -51,7 +51,7 @@ DEMO = dict(areas=2, size=384, train=dict(patch=96, repeats=400, base=24, depth=
 QUICK = dict(areas=2, size=128, train=dict(patch=64, repeats=16, base=8, depth=3, epochs=1, batch_size=4,
                                           max_steps_per_epoch=2, lr=1e-3, holdout_crop=64))
 
-# %% ../nbs/11_cli.ipynb #b89a2589
+# %% ../nbs/11_cli.ipynb #9840fd3c
 def _simulate(a):
     from lowdose_stem.simulate import write_dataset
     series = write_dataset(a.out, n_areas=a.areas, shape=(a.size, a.size), dwell_us=tuple(a.dwell), seed=a.seed,
@@ -77,15 +77,8 @@ def _train(a):
 
 def _expand(paths):
     "Files as given; folders → the image files in them (not recursive)."
-    from lowdose_stem.io import IMAGE_SUFFIXES
-    out = []
-    for p in map(Path, paths):
-        if p.is_dir():
-            found = sorted(q for q in p.iterdir() if q.suffix.lower() in IMAGE_SUFFIXES and not q.name.startswith('.'))
-            if not found: raise FileNotFoundError(f"{p}: no image files ({', '.join(IMAGE_SUFFIXES)}) in this folder")
-            out += found
-        else: out.append(p)
-    return out
+    from lowdose_stem.io import image_files
+    return [f for p in map(Path, paths) for f in (image_files(p, recursive=False) if p.is_dir() else [p])]
 
 def _restore_kw(a):
     "The restore options given on the command line (those left out keep `restore`'s defaults)."
