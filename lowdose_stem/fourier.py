@@ -237,10 +237,10 @@ def fourier_filter(img, # image or batch (..., H, W): ndarray, tensor or `StemIm
     out = back(torch.fft.irfft2(f, s=(H, W)))
     return replace(img, data=out) if is_dataclass(img) else out
 
-# %% ../nbs/02_fourier.ipynb #e335d002
+# %% ../nbs/02_fourier.ipynb #d8481905
 def preprocess(img, # image or batch (..., H, W): ndarray, tensor or `StemImage`
                fourier_cut:float|None=None, # `fourier_filter`'s cut; None: no pre-processing
-               fourier_taper:float=0.05, # its raised-cosine roll-off, cycles/px
+               fourier_taper:float=0.0, # its raised-cosine roll-off, cycles/px (0: the plain mask, as `fourier_filter`)
               ):
     "A model's input pre-processing from its stored settings (`TrainConfig.preprocess`, a checkpoint's `preprocess`)."
     return fourier_filter(img, cut=fourier_cut, taper=fourier_taper) if fourier_cut else img

@@ -20,7 +20,7 @@ from .model import N2NUNet
 # %% auto #0
 __all__ = ['RestorationModel', 'load_model', 'blend_window', 'restore', 'restore_files', 'export_torchscript']
 
-# %% ../nbs/08_restore.ipynb #c85115c6
+# %% ../nbs/08_restore.ipynb #3ac2e682
 _REQUIRED = ('model_state', 'model_config', 'normalizer', 'preprocess')
 
 class RestorationModel(nn.Module):
@@ -28,7 +28,7 @@ class RestorationModel(nn.Module):
     def __init__(self,
                  net:N2NUNet, # the network
                  normalizer:Normalizer, # rate units (counts/µs) ↔ the network's units
-                 preprocess:dict|None=None, # pre-processing settings, e.g. {'fourier_cut': 0.35, 'fourier_taper': 0.05}
+                 preprocess:dict|None=None, # pre-processing settings, e.g. {'fourier_cut': 0.35, 'fourier_taper': 0.0}
                  source:str|None=None, # the checkpoint file it came from
                  info:dict|None=None, # anything else the checkpoint holds: train config, epoch
                 ):

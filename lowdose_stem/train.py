@@ -25,7 +25,7 @@ from .model import N2NUNet
 from .losses import RestorationLoss
 from .metrics import evaluate, MetricsTable
 
-# %% ../nbs/07_train.ipynb #17c189c7
+# %% ../nbs/07_train.ipynb #b84af734
 _LOSS_DEFAULTS = {k: p.default for k, p in inspect.signature(RestorationLoss).parameters.items() if k.startswith('w_')}
 PRECISIONS = ('auto', 'bf16', 'fp32')
 
@@ -36,7 +36,7 @@ class TrainConfig:
     target: float = 4.0 # target dwell time, µs
     holdout: float = 1.0 # held-out dwell time, µs: never trained on, scored every epoch
     fourier_cut: float|None = 0.35 # pre-processing: fraction of the frequency range masked in the inputs (None: off)
-    fourier_taper: float = 0.05 # raised-cosine roll-off of that mask, cycles/px
+    fourier_taper: float = 0.0 # raised-cosine roll-off of that mask, cycles/px (0: the method's plain mask)
     patch: int = 128 # patch side, px
     repeats: int = 10_000 # patches per (input, target) pair per epoch
     threshold: float|str|None = 'auto' # skip patches whose target mean is below this ('auto': as the method)
@@ -327,7 +327,7 @@ def train(config:TrainConfig|None=None, # settings; default `TrainConfig()`; wit
     finally:
         if started: dist.destroy_process_group()
 
-# %% ../nbs/07_train.ipynb #1a7c0568
+# %% ../nbs/07_train.ipynb #e9bfe5d4
 def select_checkpoint(runs_dir, # folder of run folders (the `out_dir` of `train`)
                       metric:str='psnr', # held-out column of `metrics.csv` to rank by (higher is better)
                       quiet:bool=False, # don't print the table
@@ -335,7 +335,7 @@ def select_checkpoint(runs_dir, # folder of run folders (the `out_dir` of `train
     "Rank the runs in `runs_dir` by their best held-out `metric`; the best run's `best.pt` and the table."
     rows = []
     for run in sorted(p for p in Path(runs_dir).iterdir() if (p / 'metrics.csv').exists() and (p / 'best.pt').exists()):
-        hist = list(csv.DictReader(open(run / 'metrics.csv')))
+        with open(run / 'metrics.csv', newline='') as f: hist = list(csv.DictReader(f))
         if metric not in hist[0]: raise ValueError(f"{run}/metrics.csv has no column {metric!r}; it has {list(hist[0])}")
         done = [r for r in hist[1:] if r[metric] not in ('', None)]
         if not done: continue
