@@ -58,13 +58,14 @@ def valid_region(shape:tuple, # (H, W)
         return slice(k, n) if d > 0 else slice(0, n - k)
     return one(shape[0], shift[0]), one(shape[1], shift[1])
 
-# %% ../nbs/03_align.ipynb #b434550a
+# %% ../nbs/03_align.ipynb #898a87d5
 def align_to(moving, # image to move: 2-D array or `StemImage` (a `StemImage` comes back as one)
              fixed, # reference image
+             shift:tuple|None=None, # (dy, dx) already measured (e.g. a `PairReport`'s); None: estimate it
              **kwargs, # passed to `estimate_shift`
             ):
     "`(aligned, (dy, dx))`: `moving` shifted onto `fixed` in Fourier space, and the shift applied."
-    shift = estimate_shift(moving, fixed, **kwargs)
+    if shift is None: shift = estimate_shift(moving, fixed, **kwargs)
     out = fourier_shift(_pixels(moving), shift)
     return (replace(moving, data=out) if is_dataclass(moving) else out), shift
 

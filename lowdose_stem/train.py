@@ -84,7 +84,7 @@ class TrainConfig:
     @property
     def preprocess(self) -> dict: return dict(fourier_cut=self.fourier_cut, fourier_taper=self.fourier_taper)
 
-# %% ../nbs/07_train.ipynb #b3e337d9
+# %% ../nbs/07_train.ipynb #f684e502
 @dataclass
 class TrainingData:
     "What `training_data` prepared: patches, the normaliser, the held-out images and the pair reports."
@@ -112,7 +112,7 @@ def training_data(config:TrainConfig, # dwell times, pre-processing and patch se
     for s, train_pairs, (hin, tgt) in sets:
         for inp, _ in train_pairs + [(hin, tgt)]:
             reports.append(pair_report(inp, tgt, name=f"{s.area} {inp.dwell_us:g} µs" + (' (held out)' if inp is hin else '')))
-            aligned, shift = align_to(inp, tgt)
+            aligned, shift = align_to(inp, tgt, shift=reports[-1].shift)  # registered once, by the report
             v = valid_region(tgt.shape, shift)
             if inp is not hin: pairs.append((norm.normalize(prep(aligned))[v], norm.normalize(tgt)[v])); continue
             v = _centre(v, config.holdout_crop)
