@@ -84,7 +84,7 @@ class TrainConfig:
     @property
     def preprocess(self) -> dict: return dict(fourier_cut=self.fourier_cut, fourier_taper=self.fourier_taper)
 
-# %% ../nbs/07_train.ipynb #f684e502
+# %% ../nbs/07_train.ipynb #6d1edc18
 @dataclass
 class TrainingData:
     "What `training_data` prepared: patches, the normaliser, the held-out images and the pair reports."
@@ -116,7 +116,7 @@ def training_data(config:TrainConfig, # dwell times, pre-processing and patch se
             v = valid_region(tgt.shape, shift)
             if inp is not hin: pairs.append((norm.normalize(prep(aligned))[v], norm.normalize(tgt)[v])); continue
             v = _centre(v, config.holdout_crop)
-            clean = None if s.clean is None else align_to(s.clean, tgt)[0].rate[v]
+            clean = None if s.clean is None else s.clean.rate[v]  # on the target's grid, as `metrics.holdout_images` takes it
             holdout.append(dict(name=s.area, input=norm.normalize(prep(aligned))[v], before=aligned.rate[v],
                                 target=tgt.rate[v], clean=clean, pixel_size_nm=tgt.pixel_size_nm))
     patches = PairedPatches(pairs, config.patch, config.repeats, config.threshold, config.seed, config.augment, device)
