@@ -10,7 +10,16 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-# %% ../nbs/05_model.ipynb #7a2c7a2e
+# %% ../nbs/05_model.ipynb #00a408b5
+# per axis: nearest 2× upsampling, then a zero-padded 3-tap convolution = a stride-2 transposed convolution with 4 taps
+_UP_TAPS = torch.tensor([[0., 0, 1], [0, 1, 1], [1, 1, 0], [1, 0, 0]])
+
+def _upsampled_conv_weight(w:torch.Tensor) -> torch.Tensor:
+    "The (C_in, C_out, 4, 4) stride-2 transposed-conv weight equal to the 3×3 conv `w` on the 2× nearest-upsampled input."
+    A = _UP_TAPS.to(w)
+    return torch.einsum('ja,oiab,kb->iojk', A, w, A)
+
+# %% ../nbs/05_model.ipynb #a645f3b1
 class N2NUNet(nn.Module):
     "The Noise2Noise U-Net: any (B, C, H, W) in, the same shape out"
     def __init__(self,
@@ -33,26 +42,23 @@ class N2NUNet(nn.Module):
             nn.init.kaiming_normal_(conv.weight, nonlinearity='linear' if name == 'dec_conv1c' else 'relu')
             nn.init.zeros_(conv.bias)
             self.add_module(name, conv)
-        self.pool, self.upsample = nn.MaxPool2d(2), nn.Upsample(scale_factor=2, mode='nearest')
+        self.pool = nn.MaxPool2d(2)
 
     def _conv(self, name, x): return F.leaky_relu(getattr(self, name)(x), 0.1, inplace=True)  # in place: one pass less
 
-    def _up_cat(self, h, skip):
-        "Upsample `h` and concatenate `skip` along the channels, keeping a channels_last layout"
-        h = self.upsample(h)
-        if h.is_contiguous() or not h.is_contiguous(memory_format=torch.channels_last): return torch.cat([h, skip], dim=1)
-        # a 1-channel skip (the input) has an ambiguous layout, and torch.cat then falls back to a slow NCHW copy
-        return torch.cat([h.permute(0, 2, 3, 1), skip.permute(0, 2, 3, 1)], dim=3).permute(0, 3, 1, 2)
+    def _up_conv(self, level, h, skip):
+        "LeakyReLU(dec_conv{level}a(cat(upsample(h), skip))), the upsampled map never written"
+        c, n = getattr(self, f'dec_conv{level}a'), h.shape[1]
+        y = F.conv_transpose2d(h, _upsampled_conv_weight(c.weight[:, :n]), stride=2, padding=1)
+        return F.leaky_relu(y + F.conv2d(skip, c.weight[:, n:], c.bias, padding=1), 0.1, inplace=True)
 
     def _unet(self, x):
         "The network proper on an input whose sides are multiples of 2**depth"
         skips, h = [x], self._conv('enc_conv0', x)
         for i in range(1, self.depth + 1): skips.append(h := self.pool(self._conv(f'enc_conv{i}', h)))
         h = self._conv(f'enc_conv{self.depth + 1}', skips.pop())  # pool{depth} feeds the bottleneck, not a skip
-        for k in range(self.depth, 1, -1):
-            h = self._conv(f'dec_conv{k}b', self._conv(f'dec_conv{k}a', self._up_cat(h, skips.pop())))
-        h = self._up_cat(h, skips.pop())
-        return self.dec_conv1c(self._conv('dec_conv1b', self._conv('dec_conv1a', h)))
+        for k in range(self.depth, 0, -1): h = self._conv(f'dec_conv{k}b', self._up_conv(k, h, skips.pop()))
+        return self.dec_conv1c(h)
 
     def forward(self, x:torch.Tensor): # (B, in_channels, H, W), any H and W
         if x.ndim != 4 or x.shape[1] != self.config['in_channels']:
