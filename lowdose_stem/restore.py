@@ -137,7 +137,7 @@ def _with_phases(h:torch.Tensor, s:torch.Tensor, channels:int) -> torch.Tensor:
     out[..., n:] = 0
     return out.permute(0, 3, 1, 2)
 
-# %% ../nbs/08_restore.ipynb #889c8bb5
+# %% ../nbs/08_restore.ipynb #cd6df255
 def _fast_dtype(device:torch.device) -> torch.dtype:
     "The fast path's precision on this device: bf16 where supported, else fp16 on a GPU and fp32 on a CPU."
     if device.type == 'cuda': return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
@@ -204,7 +204,7 @@ class _InferenceNet(N2NUNet):
         """`f(level, full, half)` strip by strip on a CPU (`pooled`: then 2×2 max-pooled): `full` at the level's
         resolution, `half` at half of it. Each strip reads a halo of the `convs` rows its stacked 3×3 convs reach (made even)."""
         B, _, H, W = full.shape
-        rows = H if full.device.type != 'cpu' else max(2, self.strip_pixels // W // 2 * 2)
+        rows = H if full.device.type != 'cpu' else max(2, self.strip_pixels // (B * W) // 2 * 2)
         if rows >= H:
             y = f(level, full, *([] if half is None else [half]))
             return self.pool(y) if pooled else y
