@@ -5,7 +5,8 @@
 # %% auto #0
 __all__ = ['N2NUNet']
 
-# %% ../nbs/05_model.ipynb #ce9d4125
+# %% ../nbs/05_model.ipynb #31d46a07
+from typing import Tuple
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -19,7 +20,16 @@ def _upsampled_conv_weight(w:torch.Tensor) -> torch.Tensor:
     A = _UP_TAPS.to(w)
     return torch.einsum('ja,oiab,kb->iojk', A, w, A)
 
-# %% ../nbs/05_model.ipynb #a645f3b1
+# %% ../nbs/05_model.ipynb #2822b35a
+def _pad_to_multiple(x:torch.Tensor, m:int) -> Tuple[torch.Tensor, int, int]:
+    "`x` padded to sides that are multiples of `m` (split evenly, reflected, or edge-replicated where a side is too small to reflect), and the top and left padding"
+    H, W = x.shape[-2], x.shape[-1]
+    ph, pw = (m - H % m) % m, (m - W % m) % m
+    pad = [pw // 2, pw - pw // 2, ph // 2, ph - ph // 2]
+    if ph == 0 and pw == 0: return x, 0, 0
+    return F.pad(x, pad, mode='reflect' if max(pad[0], pad[1]) < W and max(pad[2], pad[3]) < H else 'replicate'), pad[2], pad[0]
+
+# %% ../nbs/05_model.ipynb #93bfe954
 class N2NUNet(nn.Module):
     "The Noise2Noise U-Net: any (B, C, H, W) in, the same shape out"
     def __init__(self,
@@ -64,10 +74,5 @@ class N2NUNet(nn.Module):
         if x.ndim != 4 or x.shape[1] != self.config['in_channels']:
             raise ValueError(f"N2NUNet: expected (B, {self.config['in_channels']}, H, W), got {tuple(x.shape)}")
         H, W = x.shape[-2:]
-        m = 2 ** self.depth
-        ph, pw = -H % m, -W % m
-        pad = (pw // 2, pw - pw // 2, ph // 2, ph - ph // 2)
-        # reflect needs each pad < the side; a tiny image (side <= pad) falls back to edge replication
-        mode = 'reflect' if max(pad[:2]) < W and max(pad[2:]) < H else 'replicate'
-        y = self._unet(F.pad(x, pad, mode=mode) if ph or pw else x)
-        return y[..., pad[2]:pad[2] + H, pad[0]:pad[0] + W]
+        x, top, left = _pad_to_multiple(x, 2 ** self.depth)
+        return self._unet(x)[..., top:top + H, left:left + W]
