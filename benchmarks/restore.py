@@ -18,7 +18,7 @@ are interleaved round by round and the best of each is kept, so the ratios compa
 
 usage: .venv/bin/python benchmarks/restore.py [--size 2048] [--big 4096] [--tile 2304] [--rounds 3] [--skip-plain]
 """
-import argparse, os, subprocess, sys, time
+import argparse, inspect, os, subprocess, sys, time
 import numpy as np, torch
 from lowdose_stem.model import N2NUNet
 from lowdose_stem.data import Normalizer
@@ -117,13 +117,15 @@ def main(size=2048, big=4096, tile=2304, rounds=3, skip_plain=False):
     sq_rate, sus_rate = sq_flops / best['square'], sq_flops / best['sustained']
     # the network's time if every conv ran at its im2col GEMM's rate: Σ share_l / rate_l, per FLOP
     conv_rate = 1 / sum(share * best[i] / fl for i, (_, fl, share, _) in enumerate(gemms))
-    (th, ys), (tw, xs) = _axis_plan(size, tile, 128, 32), _axis_plan(size, tile, 128, 32)
+    defaults = {k: v.default for k, v in inspect.signature(restore).parameters.items()}
+    ov, mg = defaults['overlap'], defaults['margin']
+    (th, ys), (tw, xs) = _axis_plan(size, tile, ov, mg, 32), _axis_plan(size, tile, ov, mg, 32)
     processed = len(ys) * len(xs) * th * tw
     useful_rate, proc_rate = fpp * size * size / t_fast, fpp * processed / t_fast
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, bf16 supported: {torch.ops.mkldnn._is_mkldnn_bf16_supported()}; "
           f"best of {rounds} interleaved rounds")
     print(f"U-Net: {fpp / 1e3:.1f} kFLOP per pixel (executed: {executed_flops_per_pixel(m.net) / 1e3:.1f} k); {size}² image in {len(ys)}×{len(xs)} tiles of {th}×{tw} "
-          f"(overlap and margin 128): {processed / size ** 2:.2f}× the image's pixels computed")
+          f"(overlap {ov}, margin {mg}): {processed / size ** 2:.2f}× the image's pixels computed")
     print("im2col GEMM rates (M = 512², bf16), GFLOP/s: " +
           ', '.join(f"{ci}→{co} {fl / best[i] / 1e9:.0f} ({share:.0%})" for i, (_, fl, share, (ci, co)) in enumerate(gemms)))
     row = lambda name, v, tgt='', ok=None: print(f"{name:<54}{v:>14}{tgt:>10}" + ('' if ok is None else f"  {'PASS' if ok else 'FAIL'}"))

@@ -11,7 +11,7 @@ import numpy as np
 # %% auto #0
 __all__ = ['DEMO', 'QUICK', 'report', 'parser', 'main']
 
-# %% ../nbs/11_cli.ipynb #c5ad8526
+# %% ../nbs/11_cli.ipynb #10dd2ea8
 def report(data_dir, # folder of dwell series (`io.find_series` layout), with the held-out dwell time in each area
            model, # a `restore.RestorationModel` or a checkpoint path
            out_dir, # report folder: restored/*.tif, metrics.csv, metrics.md, before_after.png
@@ -19,7 +19,7 @@ def report(data_dir, # folder of dwell series (`io.find_series` layout), with th
            target:float=4, # target dwell, µs
            overwrite:bool=False, # replace an earlier report in `out_dir`
            quiet:bool=False, # no progress bars
-           **kwargs, # passed to `restore`: tile, overlap, batch, device, fast
+           **kwargs, # passed to `restore`: tile, overlap, margin, batch, device, fast
           ):
     "Restore the held-out images of `data_dir`, score them against their targets, write the report; returns the table."
     import matplotlib; matplotlib.use('Agg')
@@ -51,7 +51,7 @@ DEMO = dict(areas=2, size=384, train=dict(patch=96, repeats=400, base=24, depth=
 QUICK = dict(areas=2, size=128, train=dict(patch=64, repeats=16, base=8, depth=3, epochs=1, batch_size=4,
                                           max_steps_per_epoch=2, lr=1e-3, holdout_crop=64))
 
-# %% ../nbs/11_cli.ipynb #9840fd3c
+# %% ../nbs/11_cli.ipynb #c327873b
 def _simulate(a):
     from lowdose_stem.simulate import write_dataset
     series = write_dataset(a.out, n_areas=a.areas, shape=(a.size, a.size), dwell_us=tuple(a.dwell), seed=a.seed,
@@ -82,7 +82,7 @@ def _expand(paths):
 
 def _restore_kw(a):
     "The restore options given on the command line (those left out keep `restore`'s defaults)."
-    given = dict(tile=a.tile, overlap=a.overlap, batch=a.batch, device=a.device)
+    given = dict(tile=a.tile, overlap=a.overlap, margin=a.margin, batch=a.batch, device=a.device)
     return {k: v for k, v in given.items() if v is not None} | dict(fast=not a.fp32)
 
 def _restore(a):
@@ -114,7 +114,7 @@ def _demo(a):
     print(table.to_markdown())
     print(f"report: {out / 'report'} (metrics.csv, metrics.md, before_after.png, restored/) in {time.perf_counter() - t0:.0f} s")
 
-# %% ../nbs/11_cli.ipynb #82025134
+# %% ../nbs/11_cli.ipynb #d7d1fc88
 class _Parser(argparse.ArgumentParser):
     "An ArgumentParser whose errors are one line on stderr (exit code 2)."
     def error(self, message): self.exit(2, f"{self.prog}: error: {message}\n")
@@ -122,7 +122,8 @@ class _Parser(argparse.ArgumentParser):
 def _restore_opts(p):
     g = p.add_argument_group('restoration')
     g.add_argument('--tile', type=int, help="largest tile side, pixels (default: `restore`'s, one tile up to 2k images)")
-    g.add_argument('--overlap', type=int, help="overlap of neighbouring tiles and margin, pixels (default: `restore`'s)")
+    g.add_argument('--overlap', type=int, help="overlap of neighbouring tiles, pixels (default: `restore`'s)")
+    g.add_argument('--margin', type=int, help="reflected context beyond the image's edges, pixels (default: `restore`'s)")
     g.add_argument('--batch', type=int, help="tiles per forward pass (default: `restore`'s; raise it on a GPU)")
     g.add_argument('--device', default=None, help="torch device, e.g. cuda or cuda:1 (default: cpu)")
     g.add_argument('--fp32', action='store_true', help="plain fp32 instead of the bf16/channels_last fast path")

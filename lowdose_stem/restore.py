@@ -90,9 +90,11 @@ def _affine(img:np.ndarray, # the input frame(s), in the input's units
     if not hi > lo: raise ValueError(f"the input's percentiles {nz.q} are equal ({lo:g}): a constant image cannot be restored")
     return float(lo), float(hi - lo)
 
-# %% ../nbs/08_restore.ipynb #e95b6781
+# %% ../nbs/08_restore.ipynb #a0c9a575
 def blend_window(n:int, # tile side, pixels
                  overlap:int, # pixels shared with each neighbour
+                 start:bool=True, # a neighbour before the tile (else no ramp there)
+                 end:bool=True, # a neighbour after it
                 ) -> np.ndarray:
     "1-D tile weight: 0 over the outer quarter of the overlap, a sin² ramp over its middle half, 1 inside."
     w = np.ones(n, np.float32)
@@ -101,19 +103,26 @@ def blend_window(n:int, # tile side, pixels
         r = np.zeros(overlap, np.float32)
         r[g:g + L] = np.sin(0.5 * np.pi * (np.arange(L) + 0.5) / L) ** 2
         r[g + L:] = 1
-        w[:overlap], w[n - overlap:] = r, r[::-1]
+        if start: w[:overlap] = r
+        if end: w[n - overlap:] = r[::-1]
     return w
 
 def _axis_plan(n:int, # image side
                tile:int, # largest tile side
-               overlap:int, # margin and overlap
+               overlap:int, # pixels shared by neighbouring tiles
+               margin:int, # reflected pixels beyond each end of the image
                m:int, # tile sides are multiples of m
               ) -> tuple[int, list]:
-    "Tile side and tile starts (in image coordinates; the first is −overlap) covering [−overlap, n + overlap)."
-    span = n + 2 * overlap
+    "Tile side and tile starts (in image coordinates; the first is −margin) covering [−margin, n + margin)."
+    if n + 2 * margin > tile: margin = min(margin, overlap)  # several tiles: a wider margin could leave a last tile wholly outside
+    span = n + 2 * margin
     k = 1 if span <= tile else math.ceil((span - overlap) / (tile - overlap))
     t = min(tile, -(-(span + (k - 1) * overlap) // (k * m)) * m) if k > 1 else -(-span // m) * m
-    return t, [-overlap + i * (t - overlap) for i in range(k)]
+    return t, [-margin + i * (t - overlap) for i in range(k)]
+
+def _windows(t:int, starts:list, overlap:int) -> list:
+    "Each tile's 1-D blending window along one axis: ramps only towards its neighbours."
+    return [blend_window(t, overlap, i > 0, i < len(starts) - 1) for i in range(len(starts))]
 
 def _reflect(idx:np.ndarray, n:int) -> np.ndarray:
     "Indices reflected into [0, n) like `np.pad(mode='reflect')` (edge pixel not repeated)."
@@ -241,20 +250,19 @@ def _fast_net(net:N2NUNet, device:torch.device) -> N2NUNet:
         cached = _FAST_NETS[net] = key, _InferenceNet(net).to(device=device, dtype=_fast_dtype(device), memory_format=torch.channels_last).eval()
     return cached[1]
 
-# %% ../nbs/08_restore.ipynb #a496754d
-def _restore_frame(img:np.ndarray, net:N2NUNet, dtype:torch.dtype, tile:int, overlap:int, batch:int, device,
-                   affine:tuple, quiet:bool) -> np.ndarray:
+# %% ../nbs/08_restore.ipynb #32188806
+def _restore_frame(img:np.ndarray, net:N2NUNet, dtype:torch.dtype, tile:int, overlap:int, margin:int, batch:int,
+                   device, affine:tuple, quiet:bool) -> np.ndarray:
     "Restore one 2-D frame (input units in, input units out), tile by tile, with `net` in precision `dtype`."
     H, W = img.shape
     m = 2 ** net.depth
-    (th, ys), (tw, xs) = _axis_plan(H, tile, overlap, m), _axis_plan(W, tile, overlap, m)
-    wy, wx = blend_window(th, overlap if len(ys) > 1 else 0), blend_window(tw, overlap if len(xs) > 1 else 0)
+    (th, ys), (tw, xs) = _axis_plan(H, tile, overlap, margin, m), _axis_plan(W, tile, overlap, margin, m)
+    wys, wxs = dict(zip(ys, _windows(th, ys, overlap))), dict(zip(xs, _windows(tw, xs, overlap)))
     off, scale = affine
     out = np.zeros((H, W), np.float32)
     norm_y, norm_x = np.zeros(H, np.float32), np.zeros(W, np.float32)
-    for y0 in ys: _add_1d(norm_y, wy, y0)
-    for x0 in xs: _add_1d(norm_x, wx, x0)
-    w2 = torch.from_numpy(np.outer(wy, wx))
+    for y0, w in wys.items(): _add_1d(norm_y, w, y0)
+    for x0, w in wxs.items(): _add_1d(norm_x, w, x0)
     starts = [(y0, x0) for y0 in ys for x0 in xs]
     batches = range(0, len(starts), batch)
     for b in (batches if quiet or len(batches) < 2 else progress_bar(batches, leave=False)):
@@ -263,8 +271,9 @@ def _restore_frame(img:np.ndarray, net:N2NUNet, dtype:torch.dtype, tile:int, ove
                       for y0, x0 in chunk])  # rows, then columns: 2× faster than one np.ix_ gather
         x = torch.from_numpy(x).sub_(off).div_(scale)[:, None].to(device, dtype)
         with torch.inference_mode(): y = net(x)
-        y = (y.float()[:, 0].cpu() * w2).numpy()
+        y = y.float()[:, 0].cpu().numpy()
         for (y0, x0), t in zip(chunk, y):
+            t *= wys[y0][:, None]; t *= wxs[x0]
             a, c = max(y0, 0), max(x0, 0)
             out[a:y0 + th, c:x0 + tw] += t[a - y0:H - y0, c - x0:W - x0]
     out /= norm_y[:, None]
@@ -278,11 +287,12 @@ def _add_1d(acc:np.ndarray, w:np.ndarray, start:int):
     a, b = max(start, 0), min(start + len(w), len(acc))
     acc[a:b] += w[a - start:b - start]
 
-# %% ../nbs/08_restore.ipynb #fb472fb3
+# %% ../nbs/08_restore.ipynb #666345bc
 def restore(image, # 2-D image or 3-D frame series: ndarray, or `StemImage` (its dwell time sets the units)
             model, # a `RestorationModel` from `load_model`, or a checkpoint path
             tile:int=2304, # largest tile side in pixels (shrunk to a multiple of 2^depth): a 2048² image in one tile; None: the whole image at once
-            overlap:int=128, # pixels shared by neighbouring tiles, also the reflected margin around the image
+            overlap:int=128, # pixels shared by neighbouring tiles
+            margin:int=32, # pixels reflected beyond the image's edges, as context for its border (at most `overlap` if it takes several tiles)
             batch:int=1, # tiles through the network at once (raise it on a GPU)
             device=None, # torch device; None: where the model is (CPU by default). A CUDA device uses the GPU
             fast:bool=True, # bf16 (fp16 on GPUs without bf16) and channels_last where supported; False: plain fp32 NCHW
@@ -296,19 +306,20 @@ def restore(image, # 2-D image or 3-D frame series: ndarray, or `StemImage` (its
     if not np.isfinite(data).all(): raise ValueError("restore: the image has NaN or infinite pixels")
     if overlap < 0 or (tile is not None and 2 * overlap >= tile):
         raise ValueError(f"restore: overlap must be in [0, tile/2), got overlap={overlap}, tile={tile}")
+    if margin < 0: raise ValueError(f"restore: margin must be >= 0, got {margin}")
     device = torch.device(device) if device is not None else next(model.parameters()).device
     model.to(device)
     dwell = si.dwell_us if si else None
     affine = _affine(data, model, dwell)
-    tile = tile or max(data.shape[-2:]) + 2 * overlap
+    tile = tile or max(data.shape[-2:]) + 2 * margin
     net, dtype = (_fast_net(model.net, device), _fast_dtype(device)) if fast else (model.net, torch.float32)
-    frames = [_restore_frame(model.prepare(f), net, dtype, tile, overlap, batch, device, affine, quiet)
+    frames = [_restore_frame(model.prepare(f), net, dtype, tile, overlap, margin, batch, device, affine, quiet)
               for f in (data if data.ndim == 3 else [data])]
     out = np.stack(frames) if data.ndim == 3 else frames[0]
     if si is None: return out
     return replace(si, data=out, meta={**si.meta, 'restored_with': model.source}, path=None)
 
-# %% ../nbs/08_restore.ipynb #59981f70
+# %% ../nbs/08_restore.ipynb #05b179a3
 def _out_path(path:Path, out_dir:Path) -> Path: return out_dir / f"{path.stem}_restored.tif"
 
 def restore_files(paths, # image files (.tif, .dm3/.dm4, .emd, .ser, ...), or one path
@@ -316,7 +327,7 @@ def restore_files(paths, # image files (.tif, .dm3/.dm4, .emd, .ser, ...), or on
                   out_dir, # folder for the restored TIFFs (created if needed)
                   overwrite:bool=False, # replace existing outputs (never an input)
                   quiet:bool=False, # no progress bars
-                  **kwargs, # passed to `restore`: tile, overlap, batch, device, fast
+                  **kwargs, # passed to `restore`: tile, overlap, margin, batch, device, fast
                  ) -> list[Path]:
     "Restore image files into float32 TIFFs with the inputs' pixel size, dwell time and metadata; returns the paths written."
     if not isinstance(model, RestorationModel): model = load_model(model)
