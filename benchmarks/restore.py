@@ -40,7 +40,7 @@ def executed_flops_per_pixel(net):
     total = 0
     for name, ci, co, f in conv_layers(net):
         if name.startswith('dec_conv') and name.endswith('a'):
-            c_skip = net.config['in_channels'] if name == 'dec_conv1a' else net.config['base']
+            c_skip = net._skip_channels(int(name[8:-1]))
             total += (2 * 4 * (ci - c_skip) * co + 2 * 9 * c_skip * co) * f
         else: total += 2 * 9 * ci * co * f
     return total

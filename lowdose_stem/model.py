@@ -11,9 +11,13 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-# %% ../nbs/05_model.ipynb #00a408b5
-# per axis: nearest 2× upsampling, then a zero-padded 3-tap convolution = a stride-2 transposed convolution with 4 taps
-_UP_TAPS = torch.tensor([[0., 0, 1], [0, 1, 1], [1, 1, 0], [1, 0, 0]])
+# %% ../nbs/05_model.ipynb #3980e86e
+# per axis: a zero-padded 3-tap convolution of a full-resolution signal, read from its even (φ=0) or odd (φ=1)
+# samples, is a stride-2 transposed convolution of that phase with these 4 taps
+_PHASE_TAPS = torch.tensor([[[0., 0, 1], [0, 1, 0], [1, 0, 0], [0, 0, 0]],
+                            [[0., 0, 0], [0, 0, 1], [0, 1, 0], [1, 0, 0]]])
+# nearest 2× upsampling puts the same pixel in both phases, so its taps are the two phases' sum
+_UP_TAPS = _PHASE_TAPS.sum(0)
 
 def _upsampled_conv_weight(w:torch.Tensor) -> torch.Tensor:
     "The (C_in, C_out, 4, 4) stride-2 transposed-conv weight equal to the 3×3 conv `w` on the 2× nearest-upsampled input."
@@ -29,7 +33,7 @@ def _pad_to_multiple(x:torch.Tensor, m:int) -> Tuple[torch.Tensor, int, int]:
     if ph == 0 and pw == 0: return x, 0, 0
     return F.pad(x, pad, mode='reflect' if max(pad[0], pad[1]) < W and max(pad[2], pad[3]) < H else 'replicate'), pad[2], pad[0]
 
-# %% ../nbs/05_model.ipynb #93bfe954
+# %% ../nbs/05_model.ipynb #47217a67
 class N2NUNet(nn.Module):
     "The Noise2Noise U-Net: any (B, C, H, W) in, the same shape out"
     def __init__(self,
@@ -43,9 +47,9 @@ class N2NUNet(nn.Module):
         self.depth, b, d = depth, base, 2 * base
         layers = {'enc_conv0': (in_channels, b)} | {f'enc_conv{i}': (b, b) for i in range(1, depth + 2)}
         for k in range(depth, 1, -1):  # decoder levels: upsample, concat the pool{k-1} skip (b maps), two convs
-            layers |= {f'dec_conv{k}a': ((b if k == depth else d) + b, d), f'dec_conv{k}b': (d, d)}
+            layers |= {f'dec_conv{k}a': ((b if k == depth else d) + self._skip_channels(k), d), f'dec_conv{k}b': (d, d)}
         c1a, c1b = round(4 * base / 3), round(2 * base / 3)
-        layers |= {'dec_conv1a': ((b if depth == 1 else d) + in_channels, c1a), 'dec_conv1b': (c1a, c1b),
+        layers |= {'dec_conv1a': ((b if depth == 1 else d) + self._skip_channels(1), c1a), 'dec_conv1b': (c1a, c1b),
                    'dec_conv1c': (c1b, out_channels)}
         for name, (cin, cout) in layers.items():
             conv = nn.Conv2d(cin, cout, 3, padding=1)
@@ -53,6 +57,9 @@ class N2NUNet(nn.Module):
             nn.init.zeros_(conv.bias)
             self.add_module(name, conv)
         self.pool = nn.MaxPool2d(2)
+
+    def _skip_channels(self, level): # channels of the skip connection concatenated at decoder level `level`
+        return self.config['in_channels'] if level == 1 else self.config['base']
 
     def _conv(self, name, x): return F.leaky_relu(getattr(self, name)(x), 0.1, inplace=True)  # in place: one pass less
 
