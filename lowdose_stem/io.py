@@ -29,19 +29,34 @@ class StemImage:
     dwell_us: float | None = None  # time the probe spends on each pixel, µs
     meta: dict = field(default_factory=dict)  # what the file said: voltage_kV, beam_current_pA, detector, date, original
     path: Path | None = None  # where it was read from
+    black_level: float | None = None  # the reading of zero signal, in the data's units; None: not known (taken as 0)
+    dead_time_us: float = 0.0  # part of each dwell in which no signal is collected, µs
 
     def __post_init__(self): self.data = np.asarray(self.data, dtype=np.float32)
     @property
     def shape(self): return self.data.shape
     @property
+    def live_us(self) -> float | None:
+        "The part of the dwell that collects signal, µs (None when the dwell time is unknown)."
+        return self.dwell_us - self.dead_time_us if self.dwell_us else None
+    def to_rate(self, values):
+        "`values` in this image's units (counts) → signal per µs of live dwell: (values − black level) / live dwell."
+        v = values - np.float32(self.black_level or 0)
+        return v / np.float32(self.live_us) if self.dwell_us else v
+    def from_rate(self, rate):
+        "Signal per µs → this image's units (the inverse of `to_rate`)."
+        v = rate * np.float32(self.live_us) if self.dwell_us else rate
+        return v + np.float32(self.black_level or 0)
+    @property
     def rate(self) -> np.ndarray:
-        "Intensity per µs of dwell (the data itself when the dwell time is unknown, as for a simulated clean reference)."
-        return self.data / np.float32(self.dwell_us) if self.dwell_us else self.data
+        "The image in signal per µs of dwell (`to_rate` of the data): the unit in which the dwell times of one area agree."
+        return self.to_rate(self.data)
     def __repr__(self):
         ps = f"{self.pixel_size_nm:.4g} nm/px" if self.pixel_size_nm else "pixel size unknown"
         dw = f"{self.dwell_us:g} µs" if self.dwell_us else "dwell unknown"
+        bl = f", black level {self.black_level:.4g}" if self.black_level is not None else ""
         src = f", {self.path.name}" if self.path else ""
-        return f"StemImage({'×'.join(map(str, self.shape))}, {ps}, {dw}{src})"
+        return f"StemImage({'×'.join(map(str, self.shape))}, {ps}, {dw}{bl}{src})"
 
 # %% ../nbs/00_io.ipynb #6c0bf615
 ELECTRONS_PER_PA_US = 1e-12 * 1e-6 / 1.602176634e-19  # electrons in 1 pA for 1 µs = 6.2415
@@ -191,7 +206,8 @@ def read_image(path, # a .tif/.tiff, .dm3/.dm4, .emd, .ser or .hspy file
     else: raise StemFileError(path, f"has an unsupported extension {ext!r}; expected .tif, .tiff, {', '.join(sorted(set(_RSCIIO)))}")
     data = _checked(data, path, frame)
     if dwell is None: dwell = dwell_from_name(path.name)
-    return StemImage(data, px, dwell, meta, path)
+    black, dead = meta.pop('black_level', None), float(meta.pop('dead_time_us', 0.0))  # what `write_image` records
+    return StemImage(data, px, dwell, meta, path, black, dead)
 
 # %% ../nbs/00_io.ipynb #1c195025
 def real_data_dir() -> Path | None:
@@ -240,7 +256,9 @@ def write_image(path, # destination .tif
     if isinstance(image, StemImage):
         pixel_size_nm = pixel_size_nm if pixel_size_nm is not None else image.pixel_size_nm
         dwell_us = dwell_us if dwell_us is not None else image.dwell_us
-        meta = {**image.meta, **(meta or {})}
+        known = {'black_level': image.black_level} if image.black_level is not None else {}
+        if image.dead_time_us: known['dead_time_us'] = image.dead_time_us
+        meta = {**image.meta, **known, **(meta or {})}
         image = image.data
     data = _checked(image, path)
     info = _jsonable(meta or {})

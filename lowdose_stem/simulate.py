@@ -145,7 +145,8 @@ class ScanParams:
     read_noise_per_sqrt_us: float = 5.0  # read noise σ for 1 µs of dwell, detector units (∝ √dwell)
     quantise: bool = True  # ADC quantisation and clipping
     adc_bits: int = 16  # ADC depth
-    black_level: float = 1000.0  # ADC level of zero signal (subtracted again: data are signal above black)
+    black: bool = True  # the black level stays in the data, as in a real read-out (off: data are signal above it)
+    black_level: float = 100.0  # ADC reading of zero signal, counts; set by the operator's brightness (0 to thousands)
 
     @classmethod
     def only(cls, *switches:str, # the switches to leave on, e.g. 'streak'
@@ -156,7 +157,7 @@ class ScanParams:
         if bad: raise ValueError(f"unknown artifact switch(es) {sorted(bad)}; the switches are {ARTIFACTS}")
         return cls(**{s: s in switches for s in ARTIFACTS}, shot_noise=shot_noise, **params)
 
-ARTIFACTS = ('streak', 'flyback', 'columns', 'jitter', 'drift', 'dead_time', 'gain_noise', 'read_noise', 'quantise')
+ARTIFACTS = ('streak', 'flyback', 'columns', 'jitter', 'drift', 'dead_time', 'gain_noise', 'read_noise', 'quantise', 'black')
 
 # %% ../nbs/01_simulate.ipynb #2170b1a3
 def time_map(shape:tuple, # (height, width) of the scan, pixels
@@ -222,6 +223,7 @@ def acquire(spec:StemImage, # the specimen: η per pixel, with its pixel size (f
         s = s * (1 + scan.column_gain * sign) + scan.column_offset * sign
     if scan.read_noise: s = s + rng.normal(0, scan.read_noise_per_sqrt_us * np.sqrt(dwell_us), shape)
     if scan.quantise: s = np.clip(np.round(s + scan.black_level), 0, 2 ** scan.adc_bits - 1) - scan.black_level
+    if scan.black: s = s + scan.black_level  # what the file holds: the ADC's reading, zero signal at the black level
     meta = dict(kind='acquisition', dose_e_per_A2=float(dose(dwell_us, beam_current_pA, px)),
                 beam_current_pA=float(beam_current_pA), voltage_kV=VOLTAGE_KV, detector='HAADF', simulated=True,
                 seed=seed, t0_s=t0_s, frame_time_s=float(t[-1, -1] - t[0, 0] + dwell_us) * 1e-6,
