@@ -81,6 +81,7 @@ class PairReport:
     x_stretch: float # input length / target length along x
     input_dwell: float|None = None
     target_dwell: float|None = None
+    black_level: float|None = None # the area's black level (reading of zero signal), when known
     warnings: list = field(default_factory=list)
     @property
     def ok(self): return not self.warnings
@@ -104,6 +105,7 @@ def pair_report(input, # short-dwell image: 2-D array or `StemImage`
                 max_shift:float|None=None, # warn above this shift, px; default 5 % of the smaller side
                 min_correlation:float=0.5, # warn below this structural correlation
                 max_stretch:float=0.02, # warn when |x_stretch − 1| exceeds this
+                black=None, # the area's `data.BlackLevelFit`, if one was made: its warnings join the report's
                ) -> PairReport:
     "Register `input` to `target` and report shift, correlation, intensity ratios, x-stretch and warnings."
     a, t = _pixels(input), _pixels(target)
@@ -112,7 +114,7 @@ def pair_report(input, # short-dwell image: 2-D array or `StemImage`
     la, lt = [fourier_filter(x, cut=0.8)[v] for x in (aligned, t)]
     corr = float(np.corrcoef(la.ravel(), lt.ravel())[0, 1])
     di, dt = _dwell(input), _dwell(target)
-    if di and dt: la, lt = la / di, lt / dt
+    if di and dt: la, lt = input.to_rate(la), target.to_rate(lt)   # black level off, per µs of live dwell
     med, mean = float(np.median(la) / np.median(lt)), float(la.mean() / lt.mean())
     stretch = float(_x_stretch(aligned[v], t[v]))
     name = name or getattr(getattr(input, 'path', None), 'name', None) or 'pair'
@@ -122,17 +124,19 @@ def pair_report(input, # short-dwell image: 2-D array or `StemImage`
     if not corr >= min_correlation: warn.append(f"low correlation {corr:.2f} (< {min_correlation}): wrong pair?")
     if abs(stretch - 1) > max_stretch: warn.append(f"x-stretch {100 * (stretch - 1):+.1f} %")
     if di and dt and di >= dt: warn.append(f"input dwell {di:g} µs ≥ target dwell {dt:g} µs: swapped?")
-    return PairReport(name, shift, corr, med, mean, stretch, di, dt, warn)
+    if black is not None: warn += [f"black level {w}" for w in black.warnings]
+    return PairReport(name, shift, corr, med, mean, stretch, di, dt, getattr(input, 'black_level', None), warn)
 
 # %% ../nbs/03_align.ipynb #26a6b4f7
 class PairTable:
     "Several `PairReport`s as a table: `str()` plain text, `to_markdown()`, and rich display in notebooks."
-    cols = ('pair', 'dwell µs', 'shift (dy, dx) px', 'corr', 'median ratio', 'mean ratio', 'x-stretch', 'warnings')
+    cols = ('pair', 'dwell µs', 'shift (dy, dx) px', 'corr', 'median ratio', 'mean ratio', 'x-stretch', 'black level', 'warnings')
     def __init__(self, reports): self.reports = list(reports)
     def rows(self):
         fmt = lambda d: '?' if d is None else f"{d:g}"
         return [(r.name, f"{fmt(r.input_dwell)} → {fmt(r.target_dwell)}", f"({r.shift[0]:+.2f}, {r.shift[1]:+.2f})",
                  f"{r.correlation:.2f}", f"{r.median_ratio:.3f}", f"{r.mean_ratio:.3f}", f"{r.x_stretch:.3f}",
+                 '?' if r.black_level is None else f"{r.black_level:.1f}",
                  '; '.join(r.warnings) or 'ok') for r in self.reports]
     def __str__(self):
         rows = [self.cols] + self.rows()

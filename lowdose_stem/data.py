@@ -13,7 +13,7 @@ import torch
 from .io import StemImage, DwellSeries
 from .align import align_to, valid_region
 
-# %% ../nbs/04_data.ipynb #90762a40
+# %% ../nbs/04_data.ipynb #97743b73
 @dataclass
 class BlackLevelFit:
     "What `fit_black_level` measured for one area: every reading is `black_level + s·(dwell − dead_time_us)`."
@@ -33,7 +33,7 @@ class BlackLevelFit:
     def apply(self, series:DwellSeries) -> DwellSeries:
         "`series` with every image carrying this black level and dead time (so that their `rate`s share one scale)."
         images = {d: replace(im, black_level=self.black_level, dead_time_us=self.dead_time_us) for d, im in series.images.items()}
-        return DwellSeries(series.area, images, series.clean)
+        return replace(series, images=images, black_fit=self)
 
     def to_dict(self) -> dict:
         "Plain, JSON-ready dict (saved in checkpoints)."
@@ -44,7 +44,7 @@ class BlackLevelFit:
              f"dead time {self.dead_time_us * 1e3:.0f} ± {self.dead_time_se * 1e3:.0f} ns")
         return s + ''.join(f"; {w}" for w in self.warnings)
 
-# %% ../nbs/04_data.ipynb #c534ccc5
+# %% ../nbs/04_data.ipynb #21b2c0e5
 def _block_means(a:np.ndarray, block:tuple) -> np.ndarray:
     "Means of the (rows × columns) = `block` tiles of `a` (the ragged edge dropped), flattened."
     (by, bx), (h, w) = block, a.shape
@@ -83,7 +83,7 @@ def _common_point(a:np.ndarray, s:np.ndarray) -> tuple[float, float, float, floa
     ak = a[keep]   # no measurable dead time (or the blocks' signals are too alike to tell): lines of a common intercept
     return float(ak.mean()), float(ak.std(ddof=1) / math.sqrt(len(ak))), 0.0, se_t
 
-# %% ../nbs/04_data.ipynb #5bac6fb1
+# %% ../nbs/04_data.ipynb #a50101aa
 def fit_black_level(series:DwellSeries, # one area at two or more dwell times (three or more to check the fit)
                     block:int=16, # side of the blocks whose means are fitted, pixels
                     shifts:dict|None=None, # dwell → (dy, dx) onto the longest dwell, if already measured; else estimated
@@ -94,6 +94,7 @@ def fit_black_level(series:DwellSeries, # one area at two or more dwell times (t
     if len(series.dwells) < 2:
         raise ValueError(f"area {series.area!r}: the black level needs images at two or more dwell times; it has {series._have()}")
     dwells, images = _registered(series, shifts)
+    block = max(2, min(block, min(images[0].shape) // 4) // 2 * 2)   # at least 4 × 4 blocks on a small image
     images = [im[:im.shape[0] // block * block] for im in images]   # whole blocks, so the even and odd rows tile alike
     v = np.stack([_block_means(a, (block, block)) for a in images])
     # the intercepts from the even rows of each block, the slopes from its odd rows: the noise of one line fit makes

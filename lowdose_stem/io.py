@@ -5,7 +5,7 @@
 # %% ../nbs/00_io.ipynb #c8bd9143
 from __future__ import annotations
 import json, os, re, warnings, tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 import numpy as np
 import tifffile
@@ -279,6 +279,7 @@ class DwellSeries:
     area: str  # the area's name
     images: dict  # dwell time (µs) → StemImage
     clean: StemImage | None = None  # noise-free reference, when one exists (simulated data)
+    black_fit: object = None  # the `data.BlackLevelFit` that put its images on one scale, when one was made
 
     @property
     def dwells(self): return sorted(self.images)
@@ -327,8 +328,9 @@ def image_files(folder, # a folder of images
 
 def find_series(folder, # folder holding the acquisitions (searched recursively)
                 read=read_image, # how each file is read
+                black_level:str|float|None='fit', # 'fit': measure each area's from its dwell series (`data.fit_black_level`) unless its files record it; a number: every image's; None: as the files say
                ) -> list:
-    "Group the images under `folder` into one `DwellSeries` per area, checking that the groups are consistent."
+    "Group the images under `folder` into one `DwellSeries` per area, checking that the groups are consistent, each on one intensity scale."
     root = Path(folder)
     files = image_files(root)
     areas, origin = {}, {}
@@ -354,4 +356,16 @@ def find_series(folder, # folder holding the acquisitions (searched recursively)
         if s.clean is not None: shapes['clean'] = s.clean.shape
         if len(set(shapes.values())) > 1:
             raise ValueError(f"{root}: area {s.area!r} has images of different shapes: " + ', '.join(f"{d}: {v}" for d, v in shapes.items()))
-    return sorted(found, key=lambda s: s.area)
+    return sorted((_on_one_scale(s, black_level) for s in found), key=lambda s: s.area)
+
+# %% ../nbs/00_io.ipynb #e28a6ef8
+def _on_one_scale(series:DwellSeries, black_level) -> DwellSeries:
+    "`series` with its black level known: fitted from its dwell times, given, or (None) left as its files say."
+    if black_level is None: return series
+    if black_level != 'fit':
+        return replace(series, images={d: replace(im, black_level=float(black_level)) for d, im in series.images.items()})
+    if len(series.images) < 2 or all(im.black_level is not None for im in series.images.values()): return series
+    from lowdose_stem.data import fit_black_level   # data builds on io: imported when first needed
+    fit = fit_black_level(series)
+    if fit.warnings: warnings.warn(str(fit))
+    return fit.apply(series)
