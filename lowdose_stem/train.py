@@ -92,11 +92,19 @@ class TrainingData:
     normalizer: Normalizer
     holdout: list # one dict per area: name, input (normalised, filtered), before/target/clean (rate units), pixel_size_nm
     reports: object # `align.PairTable` of every training and held-out pair
+    black_level: dict|None = None # the areas' black level and dead time (median, and each area's fit); None if unknown
 
 def _centre(v:tuple, crop:int|None) -> tuple:
     "Shrink the slices `v` to a centred `crop`×`crop` window (or leave them)."
     if crop is None: return v
     return tuple(slice(s.start + max(0, (s.stop - s.start - crop) // 2), s.start + max(0, (s.stop - s.start - crop) // 2) + min(crop, s.stop - s.start)) for s in v)
+
+def _black_levels(series:list) -> dict|None:
+    "The training data's black level and dead time: each area's fit and their medians (what a restore of a lone image falls back on)."
+    fits = [s.black_fit for s in series]
+    if any(f is None for f in fits): return None
+    return dict(black_level=float(np.median([f.black_level for f in fits])), dead_time_us=float(np.median([f.dead_time_us for f in fits])),
+                areas=[f.to_dict() for f in fits])
 
 def training_data(config:TrainConfig, # dwell times, pre-processing and patch settings
                   data_dir, # folder of `<area>/<area>_<dwell>us.tif` files (see `io.find_series`)
@@ -111,7 +119,7 @@ def training_data(config:TrainConfig, # dwell times, pre-processing and patch se
     pairs, holdout, reports = [], [], []
     for s, train_pairs, (hin, tgt) in sets:
         for inp, _ in train_pairs + [(hin, tgt)]:
-            reports.append(pair_report(inp, tgt, name=f"{s.area} {inp.dwell_us:g} µs" + (' (held out)' if inp is hin else '')))
+            reports.append(pair_report(inp, tgt, name=f"{s.area} {inp.dwell_us:g} µs" + (' (held out)' if inp is hin else ''), black=s.black_fit))
             aligned, shift = align_to(inp, tgt, shift=reports[-1].shift)  # registered once, by the report
             v = valid_region(tgt.shape, shift)
             if inp is not hin: pairs.append((norm.normalize(prep(aligned))[v], norm.normalize(tgt)[v])); continue
@@ -120,7 +128,7 @@ def training_data(config:TrainConfig, # dwell times, pre-processing and patch se
             holdout.append(dict(name=s.area, input=norm.normalize(prep(aligned))[v], before=aligned.rate[v],
                                 target=tgt.rate[v], clean=clean, pixel_size_nm=tgt.pixel_size_nm))
     patches = PairedPatches(pairs, config.patch, config.repeats, config.threshold, config.seed, config.augment, device)
-    return TrainingData(patches, norm, holdout, pair_table(reports))
+    return TrainingData(patches, norm, holdout, pair_table(reports), _black_levels(series))
 
 # %% ../nbs/07_train.ipynb #fd4ff14d
 def _use_bf16(config:TrainConfig, device:torch.device) -> bool:
@@ -310,6 +318,7 @@ def train(config:TrainConfig|None=None, # settings; default `TrainConfig()`; wit
                 history.append(row)
                 ck_out = dict(format=CHECKPOINT_FORMAT, model_state={k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()},
                               model_config=config.model_config, normalizer=data.normalizer.to_dict(), preprocess=config.preprocess,
+                              black_level=data.black_level,
                               config=asdict(config), epoch=epoch + 1, step=step, optimizer=opt.state_dict(), scheduler=sched.state_dict(),
                               history=history, holdout={k: v for k, v in row.items() if k in history[0]}, data_dir=str(data_dir),
                               torch=str(torch.__version__))
