@@ -82,7 +82,7 @@ def _expand(paths):
 
 def _restore_kw(a):
     "The restore options given on the command line (those left out keep `restore`'s defaults)."
-    given = dict(tile=a.tile, overlap=a.overlap, margin=a.margin, batch=a.batch, device=a.device)
+    given = dict(tile=a.tile, overlap=a.overlap, margin=a.margin, batch=a.batch, device=a.device, black_level=a.black_level)
     return {k: v for k, v in given.items() if v is not None} | dict(fast=not a.fp32)
 
 def _restore(a):
@@ -127,6 +127,7 @@ def _restore_opts(p):
     g.add_argument('--batch', type=int, help="tiles per forward pass (default: `restore`'s; raise it on a GPU)")
     g.add_argument('--device', default=None, help="torch device, e.g. cuda or cuda:1 (default: cpu)")
     g.add_argument('--fp32', action='store_true', help="plain fp32 instead of the bf16/channels_last fast path")
+    g.add_argument('--black-level', type=float, help="the inputs' reading of zero signal, counts (default: each image's own, else the training data's)")
 
 def _train_opts(p):
     g = p.add_argument_group('training (override the config)')

@@ -208,7 +208,7 @@ def holdout_images(series, # a `DwellSeries` (from `find_series` or `write_datas
     x, t = inp.rate, tgt.rate
     preds = {'input': x, 'Fourier filter': fourier_filter(x, cut), 'Gaussian filter': ndi.gaussian_filter(x, sigma)}
     if restored is not None:
-        r = restored.rate if isinstance(restored, StemImage) else np.asarray(restored, np.float32) / np.float32(inp.dwell_us or 1)
+        r = restored.rate if isinstance(restored, StemImage) else inp.to_rate(np.asarray(restored, np.float32))  # the input's units
         if r.shape != x.shape: raise ValueError(f"restored image of {series.area!r} is {r.shape}, its input {x.shape}")
         preds['restored'] = r
     shift = estimate_shift(x, t)

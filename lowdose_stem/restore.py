@@ -4,7 +4,7 @@
 
 # %% ../nbs/08_restore.ipynb #46d8db05
 from __future__ import annotations
-import json, math, os, weakref
+import json, math, os, warnings, weakref
 from dataclasses import replace
 from pathlib import Path
 import numpy as np
@@ -37,6 +37,11 @@ class RestorationModel(nn.Module):
         self.source, self.info = source, dict(info or {})
 
     def forward(self, x:torch.Tensor): return self.net(x)  # (B, 1, H, W) normalised → restored, normalised
+
+    @property
+    def black_level(self) -> dict|None:
+        "The training data's black level and dead time (`train` measured them), for images that do not carry their own."
+        return self.info.get('black_level')
 
     def prepare(self, img:np.ndarray) -> np.ndarray:
         "The pre-processing of training (Fourier low-pass with the stored cut), on an image in any linear units."
@@ -79,13 +84,29 @@ def _raster_stride(shape:tuple, n:int=2 ** 20) -> int:
     while math.gcd(k, shape[-1]) > 1: k += 2
     return k
 
+def _units(si:StemImage|None, # the input, if it is a `StemImage`
+           model:RestorationModel,
+           black_level:float|None, # the black level the caller gave, if any
+          ) -> StemImage|None:
+    "`si` with the black level and dead time its counts are read with (given, its own, else the training data's); None without a dwell time."
+    if si is None or not si.dwell_us: return None
+    train = model.black_level or {}
+    dead = si.dead_time_us or train.get('dead_time_us', 0.0)
+    if black_level is not None: return replace(si, black_level=float(black_level), dead_time_us=dead)
+    if si.black_level is not None or not train: return si   # known; or a model trained with none measured
+    warnings.warn(f"{si.path or 'image'}: black level unknown; using the training data's, {train['black_level']:.1f} counts "
+                  "(give black_level= if this image's differs)")
+    return replace(si, black_level=train['black_level'], dead_time_us=dead)
+
 def _affine(img:np.ndarray, # the input frame(s), in the input's units
             model:RestorationModel,
-            dwell_us:float|None, # the input's dwell time, or None
+            units:StemImage|None, # the input with its dwell time and black level (`_units`), or None
            ) -> tuple[float, float]:
-    "(offset, scale) with normalised = (img − offset) / scale, from the dwell time or else the input's robust range."
+    "(offset, scale) with normalised = (img − offset) / scale: the training's rates in the input's counts, or else the input's robust range."
     nz = model.normalizer
-    if dwell_us: return nz.lo * dwell_us, (nz.hi - nz.lo) * dwell_us
+    if units is not None:
+        lo = units.from_rate(np.float64(nz.lo))
+        return float(lo), float(units.from_rate(np.float64(nz.hi)) - lo)
     lo, hi = np.percentile(img.reshape(-1)[::_raster_stride(img.shape)], nz.q)
     if not hi > lo: raise ValueError(f"the input's percentiles {nz.q} are equal ({lo:g}): a constant image cannot be restored")
     return float(lo), float(hi - lo)
@@ -292,6 +313,7 @@ def restore(image, # 2-D image or 3-D frame series: ndarray, or `StemImage` (its
             device=None, # torch device; None: where the model is (CPU by default). A CUDA device uses the GPU
             fast:bool=True, # bf16 (fp16 on GPUs without bf16) and channels_last where supported; False: plain fp32 NCHW
             quiet:bool=False, # no progress bar
+            black_level:float|None=None, # the input's reading of zero signal; None: its own (`StemImage.black_level`), else the training data's
            ):
     "Restore an image of any size with the trained model; same shape, and same kind and intensity units as the input."
     if not isinstance(model, RestorationModel): model = load_model(model)
@@ -304,15 +326,15 @@ def restore(image, # 2-D image or 3-D frame series: ndarray, or `StemImage` (its
     if margin < 0: raise ValueError(f"restore: margin must be >= 0, got {margin}")
     device = torch.device(device) if device is not None else next(model.parameters()).device
     model.to(device)
-    dwell = si.dwell_us if si else None
-    affine = _affine(data, model, dwell)
+    units = _units(si, model, black_level)
+    affine = _affine(data, model, units)
     tile = tile or max(data.shape[-2:]) + 2 * margin
     net, dtype = (_fast_net(model.net, device), _fast_dtype(device)) if fast else (model.net, torch.float32)
     frames = [_restore_frame(model.prepare(f), net, dtype, tile, overlap, margin, batch, device, affine, quiet)
               for f in (data if data.ndim == 3 else [data])]
     out = np.stack(frames) if data.ndim == 3 else frames[0]
     if si is None: return out
-    return replace(si, data=out, meta={**si.meta, 'restored_with': model.source}, path=None)
+    return replace(units or si, data=out, meta={**si.meta, 'restored_with': model.source}, path=None)
 
 # %% ../nbs/08_restore.ipynb #05b179a3
 def _out_path(path:Path, out_dir:Path) -> Path: return out_dir / f"{path.stem}_restored.tif"
