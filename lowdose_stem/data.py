@@ -13,7 +13,7 @@ import torch
 from .io import StemImage, DwellSeries
 from .align import align_to, valid_region
 
-# %% ../nbs/04_data.ipynb #f87a0a29
+# %% ../nbs/04_data.ipynb #79379cea
 @dataclass
 class BlackLevelFit:
     "What `fit_black_level` measured for one area: every reading is `black_level + s·(dwell − dead_time_us)`."
@@ -44,7 +44,7 @@ class BlackLevelFit:
              f"dead time {self.dead_time_us * 1e3:.0f} ± {self.dead_time_se * 1e3:.0f} ns")
         return s + ''.join(f"; {w}" for w in self.warnings)
 
-# %% ../nbs/04_data.ipynb #eb59dfe6
+# %% ../nbs/04_data.ipynb #61feb7c4
 def _block_means(a:np.ndarray, block:tuple) -> np.ndarray:
     "Means of the (rows × columns) = `block` tiles of `a` (the ragged edge dropped), flattened."
     (by, bx), (h, w) = block, a.shape
@@ -83,7 +83,7 @@ def _common_point(a:np.ndarray, s:np.ndarray) -> tuple[float, float, float, floa
     ak = a[keep]   # no measurable dead time (or the blocks' signals are too alike to tell): lines of a common intercept
     return float(ak.mean()), float(ak.std(ddof=1) / math.sqrt(len(ak))), 0.0, se_t
 
-# %% ../nbs/04_data.ipynb #d15ebe91
+# %% ../nbs/04_data.ipynb #9c3171f8
 def fit_black_level(series:DwellSeries, # one area at two or more dwell times (three or more to check the fit)
                     block:int=16, # side of the blocks whose means are fitted, pixels
                     shifts:dict|None=None, # dwell → (dy, dx) onto the longest dwell, if already measured; else estimated

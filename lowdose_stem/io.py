@@ -358,7 +358,7 @@ def find_series(folder, # folder holding the acquisitions (searched recursively)
             raise ValueError(f"{root}: area {s.area!r} has images of different shapes: " + ', '.join(f"{d}: {v}" for d, v in shapes.items()))
     return sorted((_on_one_scale(s, black_level) for s in found), key=lambda s: s.area)
 
-# %% ../nbs/00_io.ipynb #df69d9de
+# %% ../nbs/00_io.ipynb #0b67df1b
 def _on_one_scale(series:DwellSeries, black_level) -> DwellSeries:
     "`series` with its black level known: fitted from its dwell times, given, or (None) left as its files say."
     if black_level is None: return series

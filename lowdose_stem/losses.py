@@ -97,18 +97,19 @@ def anisotropy_loss(pred:torch.Tensor, # prediction (..., H, W)
 
 # %% ../nbs/06_losses.ipynb #57794608
 class RestorationLoss(nn.Module):
-    "w_fourier·fourier_l1 + w_resolution·resolution_loss + w_anisotropy·anisotropy_loss + w_pixel·L1"
+    "w_fourier·fourier_l1 + w_resolution·resolution_loss + w_anisotropy·anisotropy_loss + w_pixel·L1 + w_mse·L2"
     def __init__(self,
                  w_fourier:float=1.0,     # Fourier-magnitude L1
                  w_resolution:float=0.15, # relu(cut_target − cut_pred), cycles/px
                  w_anisotropy:float=0.05, # |cut_x − cut_y| of the prediction, cycles/px
                  w_pixel:float=0.1,       # pixel L1: anchors position and mean brightness
+                 w_mse:float=0.0,         # pixel mean squared error: the Noise2Noise loss (0 in the method's)
                  factor:float=3.0,        # cutoff threshold, × the noise floor
                  band:tuple=(0.8, 1.0),   # noise band, fractions of Nyquist
                  subtract_noise:bool=True): # Fourier term against the target's power minus its noise floor
         super().__init__()
         self.subtract_noise = subtract_noise
-        self.weights = dict(fourier=w_fourier, resolution=w_resolution, anisotropy=w_anisotropy, pixel=w_pixel)
+        self.weights = dict(fourier=w_fourier, resolution=w_resolution, anisotropy=w_anisotropy, pixel=w_pixel, mse=w_mse)
         self.factor, self.band, self.last_terms = factor, tuple(band), {}
 
     def forward(self, pred:torch.Tensor, target:torch.Tensor) -> torch.Tensor:
@@ -117,7 +118,8 @@ class RestorationLoss(nn.Module):
         with torch.no_grad(): target, pt = target.float(), _power(target)
         res, cut_t, cut_p, floor = _resolution(pp, pt, self.factor, self.band)
         ani, cut_x, cut_y = _anisotropy(pp, (self.factor - 1) * floor)
-        terms = dict(fourier=_fourier_l1(pp, pt, floor if self.subtract_noise else None), resolution=res, anisotropy=ani, pixel=(pred - target).abs().mean())
+        terms = dict(fourier=_fourier_l1(pp, pt, floor if self.subtract_noise else None), resolution=res, anisotropy=ani,
+                     pixel=(pred - target).abs().mean(), mse=(pred - target).square().mean())
         total = sum(self.weights[k] * v for k, v in terms.items())
         self.last_terms = {k: v.detach() for k, v in terms.items()} | dict(
             total=total.detach(), cut_target=cut_t.mean(), cut_pred=cut_p.detach().mean(),

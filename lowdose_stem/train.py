@@ -47,6 +47,7 @@ class TrainConfig:
     w_resolution: float = _LOSS_DEFAULTS['w_resolution']
     w_anisotropy: float = _LOSS_DEFAULTS['w_anisotropy']
     w_pixel: float = _LOSS_DEFAULTS['w_pixel']
+    w_mse: float = _LOSS_DEFAULTS['w_mse']
     epochs: int = 50 # epochs
     batch_size: int = 16 # global batch (split over DDP ranks)
     lr: float = 3e-4 # Adam learning rate
