@@ -7,7 +7,7 @@ Run: .venv/bin/python benchmarks/data.py
 """
 import time, numpy as np, torch
 from lowdose_stem.data import PairedPatches
-from lowdose_stem.model import N2NUNet
+from lowdose_stem.fast import FastN2NUNet  # what `train` trains: `N2NUNet`, computed faster
 from lowdose_stem.losses import RestorationLoss
 
 def timed(f, n, warmup=2):
@@ -28,7 +28,7 @@ t_batch = timed(lambda: ds.batch(torch.randint(len(ds), (16,), generator=g)), 20
 def step_time(fast:bool):
     "One optimiser step on a sampled batch: fp32 NCHW, or bf16 autocast + channels_last (what training uses here)."
     fmt = torch.channels_last if fast else torch.contiguous_format
-    model, loss_fn = N2NUNet().to(memory_format=fmt), RestorationLoss()
+    model, loss_fn = FastN2NUNet().to(memory_format=fmt), RestorationLoss()
     opt = torch.optim.Adam(model.parameters(), lr=3e-4)
     x, y = ds.batch(range(16))
     x = x.contiguous(memory_format=fmt)

@@ -11,7 +11,7 @@ usage: .venv/bin/python benchmarks/losses.py [--batch 16] [--patch 128] [--round
 """
 import argparse, os, time
 import torch
-from lowdose_stem.model import N2NUNet
+from lowdose_stem.fast import FastN2NUNet  # what `train` trains: `N2NUNet`, computed faster
 from lowdose_stem.losses import RestorationLoss
 from lowdose_stem.train import train_step
 
@@ -25,7 +25,7 @@ def main(batch=16, patch=128, rounds=5):
             crit(pred.float(), target).backward()
         return f
     def step(bf16, fmt):
-        model = N2NUNet().to(memory_format=fmt)
+        model = FastN2NUNet().to(memory_format=fmt)
         opt = torch.optim.Adam(model.parameters(), lr=3e-4)
         return lambda: train_step(model, crit, opt, x, target, bf16, fmt)
     fns = {'loss forward+backward (fp32 prediction)': loss_only(torch.float32),

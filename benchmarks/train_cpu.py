@@ -14,7 +14,7 @@ Run: .venv/bin/python benchmarks/train_cpu.py [rounds] [--cpu-time]   (default 5
 """
 import os, sys, time, numpy as np, torch
 from lowdose_stem.data import PairedPatches
-from lowdose_stem.model import N2NUNet
+from lowdose_stem.fast import FastN2NUNet  # what `train` trains: `N2NUNet`, computed faster
 from lowdose_stem.losses import RestorationLoss
 from lowdose_stem.train import TrainConfig, train_step, _use_bf16, _use_channels_last
 
@@ -35,7 +35,7 @@ def baseline_step(model, loss_fn, opt, x, y):
 def loop(bf16=False, fmt=NCHW, ours=True):
     "A step function (of the batch number) of a fresh model: the baseline loop, or `train_step` with `bf16`/`fmt`."
     torch.manual_seed(0)
-    model = N2NUNet().to(memory_format=fmt)
+    model = FastN2NUNet().to(memory_format=fmt)
     loss_fn, opt = RestorationLoss(), torch.optim.Adam(model.parameters(), lr=3e-4)
     if ours: return lambda i: train_step(model, loss_fn, opt, *ds.batch(range(i * B, (i + 1) * B)), bf16, fmt)
     return lambda i: baseline_step(model, loss_fn, opt, *ds.batch(range(i * B, (i + 1) * B)))

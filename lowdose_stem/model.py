@@ -11,19 +11,6 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-# %% ../nbs/05_model.ipynb #3980e86e
-# per axis: a zero-padded 3-tap convolution of a full-resolution signal, read from its even (φ=0) or odd (φ=1)
-# samples, is a stride-2 transposed convolution of that phase with these 4 taps
-_PHASE_TAPS = torch.tensor([[[0., 0, 1], [0, 1, 0], [1, 0, 0], [0, 0, 0]],
-                            [[0., 0, 0], [0, 0, 1], [0, 1, 0], [1, 0, 0]]])
-# nearest 2× upsampling puts the same pixel in both phases, so its taps are the two phases' sum
-_UP_TAPS = _PHASE_TAPS.sum(0)
-
-def _upsampled_conv_weight(w:torch.Tensor) -> torch.Tensor:
-    "The (C_in, C_out, 4, 4) stride-2 transposed-conv weight equal to the 3×3 conv `w` on the 2× nearest-upsampled input."
-    A = _UP_TAPS.to(w)
-    return torch.einsum('ja,oiab,kb->iojk', A, w, A)
-
 # %% ../nbs/05_model.ipynb #2822b35a
 def _pad_to_multiple(x:torch.Tensor, m:int) -> Tuple[torch.Tensor, int, int]:
     "`x` padded to sides that are multiples of `m` (split evenly, reflected, or edge-replicated where a side is too small to reflect), and the top and left padding"
@@ -64,10 +51,8 @@ class N2NUNet(nn.Module):
     def _conv(self, name, x): return F.leaky_relu(getattr(self, name)(x), 0.1, inplace=True)  # in place: one pass less
 
     def _up_conv(self, level, h, skip):
-        "LeakyReLU(dec_conv{level}a(cat(upsample(h), skip))), the upsampled map never written"
-        c, n = getattr(self, f'dec_conv{level}a'), h.shape[1]
-        y = F.conv_transpose2d(h, _upsampled_conv_weight(c.weight[:, :n]), stride=2, padding=1)
-        return F.leaky_relu(y + F.conv2d(skip, c.weight[:, n:], c.bias, padding=1), 0.1, inplace=True)
+        "LeakyReLU(dec_conv{level}a(cat(upsample(h), skip))): nearest 2× upsampling, concatenation, 3×3 convolution"
+        return self._conv(f'dec_conv{level}a', torch.cat([F.interpolate(h, scale_factor=2, mode='nearest'), skip], 1))
 
     def _unet(self, x):
         "The network proper on an input whose sides are multiples of 2**depth"

@@ -15,7 +15,8 @@ from fastprogress.fastprogress import progress_bar
 from .io import StemImage, read_image, write_image
 from .fourier import preprocess
 from .data import Normalizer
-from .model import N2NUNet, _PHASE_TAPS, _upsampled_conv_weight, _pad_to_multiple
+from .model import N2NUNet, _pad_to_multiple
+from .fast import _PHASE_TAPS, upsampled_conv_weight
 
 # %% auto #0
 __all__ = ['RestorationModel', 'load_model', 'blend_window', 'restore', 'restore_files', 'export_torchscript']
@@ -197,10 +198,10 @@ class _InferenceNet(N2NUNet):
             w = getattr(self, f'dec_conv{k}a').weight.detach()
             n = w.shape[1] - self._skip_channels(k)
             if k == 1:  # the image's phases join the coarse map, zero channels up to a multiple of 32
-                up_w = torch.cat([_upsampled_conv_weight(w[:, :n]), _phase_conv_weight(w[:, n:])])
+                up_w = torch.cat([upsampled_conv_weight(w[:, :n]), _phase_conv_weight(w[:, n:])])
                 self.register_buffer('up_w1', torch.cat([up_w, up_w.new_zeros(-len(up_w) % 32, *up_w.shape[1:])]))
             else:
-                self.register_buffer(f'up_w{k}', _upsampled_conv_weight(w[:, :n]))
+                self.register_buffer(f'up_w{k}', upsampled_conv_weight(w[:, :n]))
                 self.register_buffer(f'skip_w{k}', w[:, n:].clone())
             getattr(self, f'dec_conv{k}a').register_parameter('weight', None)  # only its bias is used now
 

@@ -22,6 +22,7 @@ from .align import align_to, pair_report, pair_table, valid_region
 from .fourier import preprocess
 from .data import Normalizer, PairedPatches
 from .model import N2NUNet
+from .fast import FastN2NUNet
 from .losses import RestorationLoss
 from .metrics import evaluate, MetricsTable
 
@@ -271,7 +272,7 @@ def train(config:TrainConfig|None=None, # settings; default `TrainConfig()`; wit
         if show: print(data.reports)
 
         torch.manual_seed(config.seed)
-        model = N2NUNet(**config.model_config)
+        model = FastN2NUNet(**config.model_config)   # `N2NUNet`'s function and checkpoints, faster (`15_fast`)
         if ck: model.load_state_dict(ck['model_state'])
         model = model.to(device, memory_format=fmt)
         net = DistributedDataParallel(model, device_ids=[local_rank] if device.type == 'cuda' else None) if world > 1 else model
