@@ -4,19 +4,18 @@
 
 # %% ../nbs/08_restore.ipynb #46d8db05
 from __future__ import annotations
-import json, math, os, warnings, weakref
+import json, math, os, warnings
 from dataclasses import replace
 from pathlib import Path
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch import nn
 from fastprogress.fastprogress import progress_bar
 from .io import StemImage, read_image, write_image
 from .fourier import preprocess
 from .data import Normalizer
-from .model import N2NUNet, _pad_to_multiple
-from .fast import _PHASE_TAPS, upsampled_conv_weight
+from .model import N2NUNet, pad_to_multiple
+from .fast import inference_net, fast_dtype
 
 # %% auto #0
 __all__ = ['RestorationModel', 'load_model', 'blend_window', 'restore', 'restore_files', 'export_torchscript']
@@ -152,121 +151,6 @@ def _reflect(idx:np.ndarray, n:int) -> np.ndarray:
     idx = np.abs(idx) % p if p else np.zeros_like(idx)
     return np.where(idx >= n, p - idx, idx)
 
-# %% ../nbs/08_restore.ipynb #f2c08e16
-def _phase_conv_weight(w:torch.Tensor) -> torch.Tensor:
-    "The (4 C_in, C_out, 4, 4) stride-2 transposed-conv weight equal to the 3×3 conv `w` on a map given as its 2×2 phases."
-    B = _PHASE_TAPS.to(w)
-    return torch.einsum('pja,oiab,qkb->pqiojk', B, w, B).flatten(0, 2)  # input channels ordered (φy, φx, c)
-
-def _with_phases(h:torch.Tensor, s:torch.Tensor, channels:int) -> torch.Tensor:
-    "cat(h, the 2×2 phases of `s`, zeros up to `channels`), written straight into one NHWC buffer at `h`'s resolution."
-    B, C, H, W = h.shape
-    n = C + 4 * s.shape[1]
-    out = torch.empty(B, H, W, channels, dtype=h.dtype, device=h.device)
-    out[..., :C] = h.permute(0, 2, 3, 1)
-    out[..., C:n].view(B, H, W, 2, 2, -1).copy_(s.permute(0, 2, 3, 1).reshape(B, H, 2, W, 2, -1).transpose(2, 3))
-    out[..., n:] = 0
-    return out.permute(0, 3, 1, 2)
-
-# %% ../nbs/08_restore.ipynb #8ed9b785
-def _fast_dtype(device:torch.device) -> torch.dtype:
-    "The fast path's precision on this device: bf16 where supported, else fp16 on a GPU and fp32 on a CPU."
-    if device.type == 'cuda':  # native bf16 only (Ampere and later): emulated bf16 on older GPUs is slower than fp16
-        with torch.cuda.device(device): return torch.bfloat16 if torch.cuda.is_bf16_supported(including_emulation=False) else torch.float16
-    return torch.bfloat16 if torch.ops.mkldnn._is_mkldnn_bf16_supported() else torch.float32
-
-_ONEDNN = torch.backends.mkldnn.is_available() and hasattr(torch.ops.mkldnn, '_convolution_transpose_pointwise')
-_STRIP_PIXELS = 2 ** 17  # of a bf16 map (half as many in fp32); 2¹⁶ and 2¹⁸ measured slower, 2¹⁸ crosses glibc's 32 MiB mmap threshold
-
-class _MaxPool2(nn.Module):
-    "2×2 max pooling as two `torch.maximum`s over NHWC views (3× faster than bf16 `max_pool2d`, which also makes indices)."
-    def forward(self, x:torch.Tensor, out:torch.Tensor|None=None) -> torch.Tensor: # `out`: an NHWC (view of a) result to write into
-        B, C, H, W = x.shape
-        v = x.permute(0, 2, 3, 1).reshape(B, H // 2, 2, W, C)
-        v = torch.maximum(v[:, :, 0], v[:, :, 1]).view(B, H // 2, W // 2, 2, C)
-        if out is None: return torch.maximum(v[:, :, :, 0], v[:, :, :, 1]).permute(0, 3, 1, 2)
-        torch.maximum(v[:, :, :, 0], v[:, :, :, 1], out=out.permute(0, 2, 3, 1))
-        return out
-
-class _InferenceNet(N2NUNet):
-    "`net` for inference: LeakyReLU fused into each conv, the decoders' 4×4 kernels made once, run in strips on a CPU."
-    def __init__(self, net:N2NUNet):
-        with torch.random.fork_rng(devices=[]): super().__init__(**net.config)  # its random init is overwritten: leave the user's RNG alone
-        self.load_state_dict(net.state_dict())
-        self.pool, self.strip_pixels = _MaxPool2(), _STRIP_PIXELS
-        for k in range(1, self.depth + 1):  # dec_conv{k}a's weights: 4×4 kernels for the coarse map, 3×3 for the skip
-            w = getattr(self, f'dec_conv{k}a').weight.detach()
-            n = w.shape[1] - self._skip_channels(k)
-            if k == 1:  # the image's phases join the coarse map, zero channels up to a multiple of 32
-                up_w = torch.cat([upsampled_conv_weight(w[:, :n]), _phase_conv_weight(w[:, n:])])
-                self.register_buffer('up_w1', torch.cat([up_w, up_w.new_zeros(-len(up_w) % 32, *up_w.shape[1:])]))
-            else:
-                self.register_buffer(f'up_w{k}', upsampled_conv_weight(w[:, :n]))
-                self.register_buffer(f'skip_w{k}', w[:, n:].clone())
-            getattr(self, f'dec_conv{k}a').register_parameter('weight', None)  # only its bias is used now
-
-    def _conv(self, name, x):
-        if not _ONEDNN or x.device.type != 'cpu': return super()._conv(name, x)
-        c = getattr(self, name)
-        return torch.ops.mkldnn._convolution_pointwise(x, c.weight, c.bias, [1, 1], [1, 1], [1, 1], 1, 'leaky_relu', [0.1], '')
-
-    def _up_conv(self, level, h, skip):
-        up_w, bias, onednn = getattr(self, f'up_w{level}'), getattr(self, f'dec_conv{level}a').bias, _ONEDNN and h.device.type == 'cpu'
-        if level == 1:  # one transposed conv of [h, the image's phases], LeakyReLU fused
-            x = _with_phases(h, skip, len(up_w))
-            if not onednn: return F.leaky_relu(F.conv_transpose2d(x, up_w, bias, stride=2, padding=1), 0.1)
-            return torch.ops.mkldnn._convolution_transpose_pointwise(x, up_w, bias, [1, 1], [0, 0], [2, 2], [1, 1], 1, 'leaky_relu', [0.1], '')
-        skip_w = getattr(self, f'skip_w{level}')
-        if not onednn:
-            return F.leaky_relu(F.conv_transpose2d(h, up_w, stride=2, padding=1) + F.conv2d(skip, skip_w, bias, padding=1), 0.1)
-        y = torch.ops.mkldnn._convolution_transpose_pointwise(h, up_w, None, [1, 1], [0, 0], [2, 2], [1, 1], 1, 'none', [], '')
-        torch.ops.mkldnn._convolution_pointwise_.binary(y, skip, skip_w, bias, [1, 1], [1, 1], [1, 1], 1, 'add', None, None, [], None)
-        return F.leaky_relu_(y, 0.1)  # oneDNN fuses only ReLU after an addition
-
-    def _encode(self, level, h):
-        "Level `level`'s encoder convolutions (pooled by `_in_strips` into the next level's input and skip connection)."
-        for name in (['enc_conv0', 'enc_conv1'] if level == 1 else [f'enc_conv{level}']): h = self._conv(name, h)
-        return h
-
-    def _decode(self, level, s, h):
-        "Level `level`'s decoder on the skip connection `s` and the coarser map `h`."
-        h = self._conv(f'dec_conv{level}b', self._up_conv(level, h, s))
-        return self.dec_conv1c(h) if level == 1 else h
-
-    def _in_strips(self, f, level, full, half=None, pooled=False, convs=2):
-        """`f(level, full, half)` strip by strip on a CPU (`pooled`: then 2×2 max-pooled): `full` at the level's
-        resolution, `half` at half of it. Each strip reads a halo of the `convs` rows its stacked 3×3 convs reach (made even)."""
-        B, _, H, W = full.shape
-        rows = H if full.device.type != 'cpu' else max(16, self.strip_pixels * 2 // full.element_size() // (B * W) // 2 * 2)
-        if rows >= H:
-            y = f(level, full, *([] if half is None else [half]))
-            return self.pool(y) if pooled else y
-        s, out = 2 if pooled else 1, None
-        for a in range(0, H, rows):
-            b = min(a + rows, H)
-            lo, hi = max(a - convs - convs % 2, 0), min(b + convs + convs % 2, H)  # even: half-resolution rows lo/2 … hi/2
-            y = f(level, full[:, :, lo:hi], *([] if half is None else [half[:, :, lo // 2:hi // 2]]))
-            if out is None: out = torch.empty(B, y.shape[1], H // s, W // s, dtype=y.dtype, device=y.device, memory_format=torch.channels_last)
-            if pooled: self.pool(y[:, :, a - lo:b - lo], out=out[:, :, a // 2:b // 2])
-            else: out[:, :, a:b] = y[:, :, a - lo:b - lo]
-        return out
-
-    def _unet(self, x):
-        skips = [h := torch.empty_like(x, memory_format=torch.channels_last).copy_(x)]  # explicit NHWC strides, even for 1 channel
-        for level in range(1, self.depth + 1): skips.append(h := self._in_strips(self._encode, level, h, pooled=True))
-        h = self._conv(f'enc_conv{self.depth + 1}', skips.pop())
-        for level in range(self.depth, 0, -1): h = self._in_strips(self._decode, level, skips.pop(), h, convs=3 if level == 1 else 2)
-        return h
-
-_FAST_NETS = weakref.WeakKeyDictionary()  # net → (device and a checksum of its weights, its inference network)
-
-def _fast_net(net:N2NUNet, device:torch.device) -> N2NUNet:
-    "The inference network for the fast path, in the fast precision and `channels_last`; made again only when `net`'s weights change."
-    key = (device, [(p.data_ptr(), float(p.detach().double().sum())) for p in net.parameters()])  # sees in-place and `.data` changes
-    if (cached := _FAST_NETS.get(net)) is None or cached[0] != key:
-        cached = _FAST_NETS[net] = key, _InferenceNet(net).to(device=device, dtype=_fast_dtype(device), memory_format=torch.channels_last).eval()
-    return cached[1]
-
 # %% ../nbs/08_restore.ipynb #32188806
 def _restore_frame(img:np.ndarray, net:N2NUNet, dtype:torch.dtype, tile:int, overlap:int, margin:int, batch:int,
                    device, affine:tuple, quiet:bool) -> np.ndarray:
@@ -330,7 +214,7 @@ def restore(image, # 2-D image or 3-D frame series: ndarray, or `StemImage` (its
     units = _units(si, model, black_level)
     affine = _affine(data, model, units)
     tile = tile or max(data.shape[-2:]) + 2 * margin
-    net, dtype = (_fast_net(model.net, device), _fast_dtype(device)) if fast else (model.net, torch.float32)
+    net, dtype = (inference_net(model.net, device), fast_dtype(device)) if fast else (model.net, torch.float32)
     frames = [_restore_frame(model.prepare(f), net, dtype, tile, overlap, margin, batch, device, affine, quiet)
               for f in (data if data.ndim == 3 else [data])]
     out = np.stack(frames) if data.ndim == 3 else frames[0]
@@ -375,7 +259,7 @@ class _Padded(nn.Module):
     def __init__(self, core, m:int): super().__init__(); self.core, self.m = core, m
     def forward(self, x:torch.Tensor) -> torch.Tensor:
         H, W = x.shape[-2], x.shape[-1]
-        x, top, left = _pad_to_multiple(x, self.m)
+        x, top, left = pad_to_multiple(x, self.m)
         return self.core(x)[:, :, top:top + H, left:left + W]
 
 def export_torchscript(model, # a `RestorationModel` or a checkpoint path

@@ -22,7 +22,7 @@ from .align import align_to, pair_report, pair_table, valid_region
 from .fourier import preprocess
 from .data import Normalizer, PairedPatches
 from .model import N2NUNet
-from .fast import FastN2NUNet
+from .fast import FastN2NUNet, fast_dtype
 from .losses import RestorationLoss
 from .metrics import evaluate, MetricsTable
 
@@ -135,9 +135,7 @@ def training_data(config:TrainConfig, # dwell times, pre-processing and patch se
 # %% ../nbs/07_train.ipynb #fd4ff14d
 def _use_bf16(config:TrainConfig, device:torch.device) -> bool:
     if config.precision != 'auto': return config.precision == 'bf16'
-    if device.type == 'cuda': return torch.cuda.is_bf16_supported()
-    cpu = getattr(torch, 'cpu', None)
-    return device.type == 'cpu' and any(getattr(cpu, f, lambda: False)() for f in ('_is_avx512_bf16_supported', '_is_amx_tile_supported'))
+    return fast_dtype(device) == torch.bfloat16   # the one probe of what the hardware runs well (`15_fast`)
 
 def _use_channels_last(config:TrainConfig, device:torch.device) -> bool:
     return device.type in ('cuda', 'cpu') if config.channels_last == 'auto' else bool(config.channels_last)
