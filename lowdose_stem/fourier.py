@@ -12,7 +12,7 @@ import numpy as np
 import torch
 
 # %% auto #0
-__all__ = ['power_spectrum', 'RadialBins', 'radial_bins', 'radial_profile', 'wedge_profiles', 'noise_floor',
+__all__ = ['FOURIER_CUT', 'power_spectrum', 'RadialBins', 'radial_bins', 'radial_profile', 'wedge_profiles', 'noise_floor',
            'cutoff_from_profile', 'Cutoff', 'resolution_cutoff', 'directional_cutoffs', 'lowpass_mask',
            'fourier_filter', 'preprocess', 'FRC', 'frc']
 
@@ -199,6 +199,8 @@ def directional_cutoffs(img, # image or batch (..., H, W): ndarray, tensor or `S
     return tuple(_cutoff(back(cutoff_from_profile(p, f, fl, factor)), px) for p in (p_x, p_y))
 
 # %% ../nbs/02_fourier.ipynb #7172819f
+FOURIER_CUT = 0.35  # the method's pre-processing: the last ~35 % of the frequency range masked
+
 @lru_cache(maxsize=16)
 def _mask_np(shape, cut, taper, half):
     H, W = shape
@@ -210,7 +212,7 @@ def _mask_np(shape, cut, taper, half):
     return np.where(k < k_max, ramp, 0).astype(np.float32)
 
 def lowpass_mask(shape:tuple, # (…, H, W) of the image; the last two entries are used
-                 cut:float=0.35, # fraction of the frequency range removed: |k| > 0.5·(1 − cut) is zeroed
+                 cut:float=FOURIER_CUT, # fraction of the frequency range removed: |k| > 0.5·(1 − cut) is zeroed
                  taper:float=0.0, # width (cycles/px) of the raised-cosine roll-off inside the cut; 0 = hard edge
                  half:bool=False, # True: the (H, W//2 + 1) half-plane of `rfft2`
                 ) -> np.ndarray:
@@ -225,7 +227,7 @@ def _mask_t(shape, cut, taper, device, dtype):
     return torch.from_numpy(lowpass_mask(shape, cut, taper, half=True)).to(device=device, dtype=dtype)
 
 def fourier_filter(img, # image or batch (..., H, W): ndarray, tensor or `StemImage`
-                   cut:float=0.35, # fraction of the frequency range removed (see `lowpass_mask`)
+                   cut:float=FOURIER_CUT, # fraction of the frequency range removed (see `lowpass_mask`)
                    taper:float=0.0, # raised-cosine roll-off width inside the cut, cycles/px
                   ):
     "The method's pre-processing: zero every frequency above 0.5·(1 − `cut`) cycles/px (circular mask)."

@@ -193,14 +193,14 @@ def evaluate(pred, # prediction (H, W): array, or `StemImage` (its `rate` and pi
 
 # %% ../nbs/09_evaluate.ipynb #2164e17a
 from scipy import ndimage as ndi
-from .fourier import fourier_filter
+from .fourier import fourier_filter, FOURIER_CUT
 from .align import estimate_shift, fourier_shift, valid_region
 
 def holdout_images(series, # a `DwellSeries` (from `find_series` or `write_dataset`)
                    restored=None, # the model's output for this area: array in the input's units, or `StemImage`
                    input_dwell:float=1, # held-out input dwell, µs
                    target_dwell:float=4, # target dwell, µs
-                   cut:float=0.35, # Fourier filter cut of the pre-processing row
+                   cut:float=FOURIER_CUT, # Fourier filter cut of the pre-processing row
                    sigma:float=1.0, # Gaussian baseline σ, pixels
                   ) -> dict: # name → 2-D rate image on the target's grid
     "The images of one area's before/after comparison, in counts per µs, registered to the target and cropped alike"
@@ -241,7 +241,7 @@ def evaluate_series(series_list:list, # `DwellSeries` of the areas to score
                     restored:dict|None=None, # area → the model's output for its held-out input (see `holdout_images`)
                     input_dwell:float=1, # held-out input dwell, µs
                     target_dwell:float=4, # target dwell, µs
-                    cut:float=0.35, # Fourier filter cut of the pre-processing row
+                    cut:float=FOURIER_CUT, # Fourier filter cut of the pre-processing row
                     sigma:float=1.0, # Gaussian baseline σ, pixels
                     pixel_size_nm:float|None=None, # nm per pixel; default: the target's
                    ) -> MetricsTable:

@@ -19,7 +19,7 @@ from torch.utils.data import DistributedSampler
 from fastprogress.fastprogress import master_bar, progress_bar
 from .io import find_series, atomic_write
 from .align import align_to, pair_report, pair_table, valid_region
-from .fourier import preprocess
+from .fourier import preprocess, FOURIER_CUT
 from .data import Normalizer, PairedPatches
 from .model import N2NUNet
 from .fast import FastN2NUNet, fast_dtype
@@ -36,7 +36,7 @@ class TrainConfig:
     inputs: tuple = (0.2, 0.5, 2.0) # input dwell times, µs
     target: float = 4.0 # target dwell time, µs
     holdout: float = 1.0 # held-out dwell time, µs: never trained on, scored every epoch
-    fourier_cut: float|None = 0.35 # pre-processing: fraction of the frequency range masked in the inputs (None: off)
+    fourier_cut: float|None = FOURIER_CUT # pre-processing: fraction of the frequency range masked in the inputs (None: off)
     fourier_taper: float = 0.0 # raised-cosine roll-off of that mask, cycles/px (0: the method's plain mask)
     patch: int = 128 # patch side, px
     repeats: int = 10_000 # patches per (input, target) pair per epoch
