@@ -4,7 +4,7 @@
 
 # %% ../nbs/08_restore.ipynb #46d8db05
 from __future__ import annotations
-import json, math, os, weakref
+import json, math, os, warnings, weakref
 from dataclasses import replace
 from pathlib import Path
 import numpy as np
@@ -12,13 +12,14 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 from fastprogress.fastprogress import progress_bar
-from .io import StemImage, read_image, write_image
+from .io import StemImage, read_image, write_image, interactive
 from .fourier import preprocess
 from .data import Normalizer
 from .model import N2NUNet, _PHASE_TAPS, _upsampled_conv_weight, _pad_to_multiple
 
 # %% auto #0
-__all__ = ['RestorationModel', 'load_model', 'blend_window', 'restore', 'restore_files', 'export_torchscript']
+__all__ = ['RANGE_FACTOR', 'RestorationModel', 'load_model', 'check_intensity_range', 'blend_window', 'restore',
+           'BatchRestoreError', 'restore_files', 'export_torchscript']
 
 # %% ../nbs/08_restore.ipynb #3ac2e682
 _REQUIRED = ('model_state', 'model_config', 'normalizer', 'preprocess')
@@ -89,6 +90,25 @@ def _affine(img:np.ndarray, # the input frame(s), in the input's units
     lo, hi = np.percentile(img.reshape(-1)[::_raster_stride(img.shape)], nz.q)
     if not hi > lo: raise ValueError(f"the input's percentiles {nz.q} are equal ({lo:g}): a constant image cannot be restored")
     return float(lo), float(hi - lo)
+
+# %% ../nbs/08_restore.ipynb #aadf7b3d
+RANGE_FACTOR = 8  # an input's robust range may be this many times narrower or wider than training's
+
+def check_intensity_range(image:StemImage, # the input, with its dwell time (else nothing is checked)
+                          model:RestorationModel, # the model, whose normaliser holds the training range
+                          force:bool=False, # warn instead of refusing
+                         ):
+    "Refuse (or, with `force`, warn about) an input whose counts/µs are far outside the range the model was trained on."
+    if not image.dwell_us: return
+    nz, d = model.normalizer, image.data
+    lo, hi = np.percentile(d.reshape(-1)[::_raster_stride(d.shape)], nz.q) / image.dwell_us
+    a, b = nz.normalize(lo), nz.normalize(hi)  # training's range is [0, 1] here
+    if a < 1 and b > 0 and 1 / RANGE_FACTOR <= b - a <= RANGE_FACTOR: return
+    what = (f"{image.path or 'the image'}: its intensities, {lo:.5g}–{hi:.5g} counts/µs (percentiles {nz.q[0]:g}–{nz.q[1]:g} at "
+            f"{image.dwell_us:g} µs), are far outside the model's training range {nz.lo:.5g}–{nz.hi:.5g} counts/µs; "
+            "check the dwell time and the detector settings")
+    if not force: raise ValueError(what + ", or pass --force (force=True) to restore anyway")
+    warnings.warn(what + "; restoring anyway (force)")
 
 # %% ../nbs/08_restore.ipynb #a0c9a575
 def blend_window(n:int, # tile side, pixels
@@ -260,7 +280,7 @@ def _restore_frame(img:np.ndarray, net:N2NUNet, dtype:torch.dtype, tile:int, ove
     for x0, w in wxs.items(): _add_1d(norm_x, w, x0)
     starts = [(y0, x0) for y0 in ys for x0 in xs]
     batches = range(0, len(starts), batch)
-    for b in (batches if quiet or len(batches) < 2 else progress_bar(batches, leave=False)):
+    for b in (batches if quiet or len(batches) < 2 or not interactive() else progress_bar(batches, leave=False)):
         chunk = starts[b:b + batch]
         x = np.stack([np.take(np.take(img, _reflect(np.arange(y0, y0 + th), H), 0), _reflect(np.arange(x0, x0 + tw), W), 1)
                       for y0, x0 in chunk])  # rows, then columns: 2× faster than one np.ix_ gather
@@ -292,6 +312,7 @@ def restore(image, # 2-D image or 3-D frame series: ndarray, or `StemImage` (its
             device=None, # torch device; None: where the model is (CPU by default). A CUDA device uses the GPU
             fast:bool=True, # bf16 (fp16 on GPUs without bf16) and channels_last where supported; False: plain fp32 NCHW
             quiet:bool=False, # no progress bar
+            force:bool=False, # restore even an input whose intensities are far outside the training range (`check_intensity_range`), with a warning
            ):
     "Restore an image of any size with the trained model; same shape, and same kind and intensity units as the input."
     if not isinstance(model, RestorationModel): model = load_model(model)
@@ -302,9 +323,11 @@ def restore(image, # 2-D image or 3-D frame series: ndarray, or `StemImage` (its
     if overlap < 0 or (tile is not None and 2 * overlap >= tile):
         raise ValueError(f"restore: overlap must be in [0, tile/2), got overlap={overlap}, tile={tile}")
     if margin < 0: raise ValueError(f"restore: margin must be >= 0, got {margin}")
+    if batch < 1: raise ValueError(f"restore: batch (tiles a forward pass) must be >= 1, got {batch}")
     device = torch.device(device) if device is not None else next(model.parameters()).device
     model.to(device)
     dwell = si.dwell_us if si else None
+    if si is not None: check_intensity_range(si, model, force)
     affine = _affine(data, model, dwell)
     tile = tile or max(data.shape[-2:]) + 2 * margin
     net, dtype = (_fast_net(model.net, device), _fast_dtype(device)) if fast else (model.net, torch.float32)
@@ -317,12 +340,22 @@ def restore(image, # 2-D image or 3-D frame series: ndarray, or `StemImage` (its
 # %% ../nbs/08_restore.ipynb #05b179a3
 def _out_path(path:Path, out_dir:Path) -> Path: return out_dir / f"{path.stem}_restored.tif"
 
+class BatchRestoreError(RuntimeError):
+    "Some files of a batch could not be restored; the others were. `.written`: the outputs, `.refused`: (input, why) pairs."
+    def __init__(self, written:list, refused:list, out_dir):
+        self.written, self.refused = written, refused
+        why = '; '.join(str(e) if str(p) in str(e) else f"{p}: {e}" for p, e in refused)
+        super().__init__(f"{len(refused)} of {len(written) + len(refused)} files not restored — {why} — "
+                         f"the other {len(written)} were written to {out_dir}")
+
 def restore_files(paths, # image files (.tif, .dm3/.dm4, .emd, .ser, ...), or one path
                   model, # a `RestorationModel` or a checkpoint path
                   out_dir, # folder for the restored TIFFs (created if needed)
                   overwrite:bool=False, # replace existing outputs (never an input)
+                  skip_existing:bool=False, # leave inputs whose output exists alone (finish an interrupted batch)
                   quiet:bool=False, # no progress bars
-                  **kwargs, # passed to `restore`: tile, overlap, margin, batch, device, fast
+                  on_written=None, # called with each output path as soon as it is written (the CLI prints it)
+                  **kwargs, # passed to `restore`: tile, overlap, margin, batch, device, fast, force
                  ) -> list[Path]:
     "Restore image files into float32 TIFFs with the inputs' pixel size, dwell time and metadata; returns the paths written."
     if not isinstance(model, RestorationModel): model = load_model(model)
@@ -334,11 +367,15 @@ def restore_files(paths, # image files (.tif, .dm3/.dm4, .emd, .ser, ...), or on
         if not p.exists(): raise FileNotFoundError(f"{p}: no such file")
         if o.resolve() in inputs: raise ValueError(f"{o}: is an input; restoring {p} there would overwrite it — choose another out_dir")
         if outs.count(o) > 1: raise ValueError(f"{o}: more than one input ({', '.join(str(q) for q, r in zip(paths, outs) if r == o)}) would be written there")
-        if o.exists() and not overwrite: raise FileExistsError(f"{o}: already exists; pass overwrite=True to replace it")
-    written = []
-    for p, o in zip(paths if quiet or len(paths) < 2 else progress_bar(paths), outs):
-        r = restore(read_image(p), model, quiet=quiet, **kwargs)
+        if o.exists() and not (overwrite or skip_existing): raise FileExistsError(f"{o}: already exists; pass overwrite=True to replace it (or skip_existing=True)")
+    todo = [(p, o) for p, o in zip(paths, outs) if overwrite or not o.exists()]
+    written, refused = [], []
+    for p, o in (todo if quiet or len(todo) < 2 or not interactive() else progress_bar(todo)):
+        try: r = restore(read_image(p), model, quiet=quiet, **kwargs)
+        except ValueError as e: refused.append((p, e)); continue  # a bad file (unreadable, constant, out of range): go on with the rest
         written.append(write_image(o, r, meta={'restored_from': str(p)}, overwrite=overwrite))
+        if on_written: on_written(written[-1])
+    if refused: raise BatchRestoreError(written, refused, out_dir)
     return written
 
 # %% ../nbs/08_restore.ipynb #8e03218b
