@@ -222,13 +222,15 @@ def _check_resume(ck:dict, config:TrainConfig|None, path) -> TrainConfig:
         raise ValueError(f"{path}: checkpoint of another architecture (model_config {ck['model_config']})")
     if config is not None and config != stored:
         diff = {f.name: (getattr(stored, f.name), getattr(config, f.name)) for f in fields(TrainConfig) if getattr(stored, f.name) != getattr(config, f.name)}
-        if set(diff) == {'epochs'}:  # a longer run: the schedule is re-planned over the new number of steps
-            if config.epochs > ck['epoch']: return config
-            raise ValueError(f"{path}: the run has done {ck['epoch']} epochs; resuming with epochs={config.epochs} would train none — "
-                             f"pass more than {ck['epoch']}")
-        what = 'another architecture' if {'base', 'depth'} & set(diff) else 'another configuration'
-        raise ValueError(f"{path}: checkpoint of {what}: run has vs. you passed {diff}; resume with config=None "
-                         "(only `epochs` may change: more epochs extend the run)")
+        if set(diff) != {'epochs'}:
+            what = 'another architecture' if {'base', 'depth'} & set(diff) else 'another configuration'
+            raise ValueError(f"{path}: checkpoint of {what}: run has vs. you passed {diff}; resume with config=None "
+                             "(only `epochs` may change: more epochs extend the run)")
+        stored = config  # a longer run: the schedule is re-planned over the new number of steps
+    if stored.epochs <= ck['epoch']:
+        n = ck['epoch']
+        raise ValueError(f"{path}: the run has done {n} epoch{'s' * (n != 1)} and is asked for {stored.epochs}: nothing to train — "
+                         f"pass more than {n} epochs (--epochs) to extend it")
     return stored
 
 def _check_same_data(ck:dict, data, data_dir, path):
