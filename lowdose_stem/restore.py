@@ -107,7 +107,7 @@ def check_intensity_range(image:StemImage, # the input, with its dwell time (els
     what = (f"{image.path or 'the image'}: its intensities, {lo:.5g}–{hi:.5g} counts/µs (percentiles {nz.q[0]:g}–{nz.q[1]:g} at "
             f"{image.dwell_us:g} µs), are far outside the model's training range {nz.lo:.5g}–{nz.hi:.5g} counts/µs; "
             "check the dwell time and the detector settings")
-    if not force: raise ValueError(what + ", or pass --force (force=True) to restore anyway")
+    if not force: raise ValueError(what + ", or pass force=True to restore anyway")
     warnings.warn(what + "; restoring anyway (force)")
 
 # %% ../nbs/08_restore.ipynb #a0c9a575
