@@ -69,7 +69,7 @@ def _train_config(a, base:dict|None=None):
     if getattr(a, 'config', None): kw.update(_config_file(Path(a.config)))
     kw.update(_overrides(a))
     try: return TrainConfig(**kw)
-    except TypeError as e: raise ValueError(f"{a.config or 'the options'}: {e}; the settings are those of `TrainConfig`") from None
+    except TypeError as e: raise ValueError(f"{a.config}: {e}; the settings are those of `TrainConfig`") from None  # an unknown key in the file
 
 _OVERRIDES = ('epochs', 'patch', 'repeats', 'batch_size', 'base', 'depth', 'lr', 'max_steps_per_epoch', 'seed')
 
@@ -156,7 +156,6 @@ def _count(least:int):
         except ValueError: v = None
         if v is None or v < least: raise argparse.ArgumentTypeError(f"must be a whole number ≥ {least}, got {s!r}")
         return v
-    parse.__name__ = f"whole number ≥ {least}"
     return parse
 
 def _restore_opts(p):
@@ -204,7 +203,8 @@ def parser() -> argparse.ArgumentParser:
     t.set_defaults(func=_train)
     r = sub.add_parser('restore', help="restore image files with a trained checkpoint",
                        description="Restore images (TIFF, DM3/DM4, EMD, SER; files or folders) into float32 TIFFs OUT/<name>_restored.tif "
-                                   "with the inputs' pixel size, dwell time and metadata. Never writes over an input.")
+                                   "with the inputs' pixel size, dwell time and metadata. Never writes over an input. A bad file does not stop the "
+                                   "batch: the others are restored, and the error lists what was refused and why.")
     r.add_argument('checkpoint', help="best.pt of a training run (or the run folder)")
     r.add_argument('inputs', nargs='*', help="image files or folders")
     r.add_argument('--out', default='restored', help="output folder (default: %(default)s)")

@@ -8,7 +8,7 @@ __all__ = ['PRECISIONS', 'CHECKPOINT_FORMAT', 'LONG_CPU_RUN_S', 'TrainConfig', '
 
 # %% ../nbs/07_train.ipynb #0abb8953
 import csv, inspect, json, math, os, time
-from dataclasses import dataclass, asdict, fields, replace
+from dataclasses import dataclass, asdict, fields
 from datetime import datetime
 from pathlib import Path
 import numpy as np
