@@ -95,7 +95,7 @@ def _resume_config(a):
 
 def _train(a):
     from lowdose_stem.train import train
-    if a.data is None and not a.resume: raise ValueError("train: give DATA, the folder of dwell series (or --resume RUN to continue a run)")
+    if a.data is None and not a.resume: raise ValueError("no DATA given: name the folder of dwell series (or --resume RUN to continue a run)")
     config = _resume_config(a) if a.resume else _train_config(a)
     run = train(config, a.data, a.out, resume=a.resume, quiet=a.quiet)
     print(f"run folder: {run}\nbest checkpoint: {run / 'best.pt'}")

@@ -340,13 +340,15 @@ def restore(image, # 2-D image or 3-D frame series: ndarray, or `StemImage` (its
 # %% ../nbs/08_restore.ipynb #05b179a3
 def _out_path(path:Path, out_dir:Path) -> Path: return out_dir / f"{path.stem}_restored.tif"
 
+def _why(path:Path, e:Exception) -> str: return str(e) if str(path) in str(e) else f"{path}: {e}"  # the message, naming the file
+
 class BatchRestoreError(RuntimeError):
     "Some files of a batch could not be restored; the others were. `.written`: the outputs, `.refused`: (input, why) pairs."
     def __init__(self, written:list, refused:list, out_dir):
         self.written, self.refused = written, refused
-        why = '; '.join(str(e) if str(p) in str(e) else f"{p}: {e}" for p, e in refused)
-        super().__init__(f"{len(refused)} of {len(written) + len(refused)} files not restored — {why} — "
-                         f"the other {len(written)} were written to {out_dir}")
+        done = f"the other {len(written)} were written to {out_dir}" if written else "none was written"
+        super().__init__(f"{len(refused)} of {len(written) + len(refused)} files not restored — "
+                         f"{'; '.join(_why(p, e) for p, e in refused)} — {done}")
 
 def restore_files(paths, # image files (.tif, .dm3/.dm4, .emd, .ser, ...), or one path
                   model, # a `RestorationModel` or a checkpoint path
@@ -375,6 +377,7 @@ def restore_files(paths, # image files (.tif, .dm3/.dm4, .emd, .ser, ...), or on
         except ValueError as e: refused.append((p, e)); continue  # a bad file (unreadable, constant, out of range): go on with the rest
         written.append(write_image(o, r, meta={'restored_from': str(p)}, overwrite=overwrite))
         if on_written: on_written(written[-1])
+    if len(todo) == 1 and refused: raise ValueError(_why(*refused[0])) from None  # one file: its own message
     if refused: raise BatchRestoreError(written, refused, out_dir)
     return written
 
