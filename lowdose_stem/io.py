@@ -4,7 +4,8 @@
 
 # %% ../nbs/00_io.ipynb #c8bd9143
 from __future__ import annotations
-import errno, json, os, re, shutil, struct, sys, warnings, tempfile
+import errno, json, logging, os, re, shutil, struct, sys, warnings, tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np
@@ -121,7 +122,7 @@ def _tiff_pixel_size(tif):
     return _to_nm(den / num, 'cm') if int(unit) == 3 else None  # inch: a screen dpi, not a microscope calibration
 
 def _read_tiff(path, rgb_as_frames=False):
-    with tifffile.TiffFile(path) as tif:
+    with _no_cut_short_log(), tifffile.TiffFile(path) as tif:
         _check_complete(tif, path)
         series = tif.series[0]
         data = series.asarray()
@@ -138,6 +139,17 @@ def _announced_frames(tif) -> int | None:
     shaped = tif.shaped_metadata[0] if tif.is_shaped and tif.shaped_metadata else None
     if shaped and len(shaped.get('shape', ())) > 2 + (tif.pages[0].samplesperpixel > 1): return int(np.prod(shaped['shape'][:-2]))
     return None
+
+class _CutShortLog(logging.Filter):
+    "Drops tifffile's log lines about a file cut short, which `_check_complete` reports as an error naming the file."
+    def filter(self, record): return not any(s in record.getMessage() for s in ('invalid page offset', 'corrupted file'))
+
+@contextmanager
+def _no_cut_short_log():
+    log, f = logging.getLogger('tifffile'), _CutShortLog()
+    log.addFilter(f)
+    try: yield
+    finally: log.removeFilter(f)
 
 def _check_complete(tif, path):
     "Refuse a TIFF that ends before its last page: pixel data or the next page's address past the end of the file."
