@@ -354,8 +354,8 @@ def restore_files(paths, # image files (.tif, .dm3/.dm4, .emd, .ser, ...), or on
                   model, # a `RestorationModel` or a checkpoint path
                   out_dir, # folder for the restored TIFFs (created if needed)
                   overwrite:bool=False, # replace existing outputs (never an input)
-                  skip_existing:bool=False, # leave inputs whose output exists alone (finish an interrupted batch)
                   quiet:bool=False, # no progress bars
+                  skip_existing:bool=False, # leave inputs whose output exists alone (finish an interrupted batch)
                   on_written=None, # called with each output path as soon as it is written (the CLI prints it)
                   **kwargs, # passed to `restore`: tile, overlap, margin, batch, device, fast, force
                  ) -> list[Path]:
