@@ -4,14 +4,16 @@
 
 # %% ../nbs/11_cli.ipynb #b2098608
 from __future__ import annotations
-import argparse, json, sys, time, traceback
+import argparse, json, sys, time, traceback, warnings
 from pathlib import Path
 import numpy as np
 
 # %% auto #0
-__all__ = ['DEMO', 'QUICK', 'report', 'parser', 'main']
+__all__ = ['REPORT_FILES', 'DEMO', 'QUICK', 'report', 'parser', 'main']
 
 # %% ../nbs/11_cli.ipynb #10dd2ea8
+REPORT_FILES = ('metrics.csv', 'metrics.md', 'before_after.png')  # beside restored/
+
 def report(data_dir, # folder of dwell series (`io.find_series` layout), with the held-out dwell time in each area
            model, # a `restore.RestorationModel` or a checkpoint path
            out_dir, # report folder: restored/*.tif, metrics.csv, metrics.md, before_after.png
@@ -19,7 +21,7 @@ def report(data_dir, # folder of dwell series (`io.find_series` layout), with th
            target:float=4, # target dwell, µs
            overwrite:bool=False, # replace an earlier report in `out_dir`
            quiet:bool=False, # no progress bars
-           **kwargs, # passed to `restore`: tile, overlap, margin, batch, device, fast
+           **kwargs, # passed to `restore`: tile, overlap, margin, batch, device, fast, force
           ):
     "Restore the held-out images of `data_dir`, score them against their targets, write the report; returns the table."
     import matplotlib; matplotlib.use('Agg')
@@ -29,6 +31,8 @@ def report(data_dir, # folder of dwell series (`io.find_series` layout), with th
     from lowdose_stem.metrics import evaluate_series, holdout_images, plot_evaluation
     if not isinstance(model, RestorationModel): model = load_model(model)
     out_dir = Path(out_dir)
+    earlier = [out_dir / n for n in REPORT_FILES if (out_dir / n).exists()]
+    if earlier and not overwrite: raise FileExistsError(f"{earlier[0]}: already exists (an earlier report); pass overwrite=True to replace it")
     series = find_series(data_dir)
     inputs = [s.holdout(holdout, target)[0].path for s in series]
     written = restore_files(inputs, model, out_dir / 'restored', overwrite=overwrite, quiet=quiet, **kwargs)
@@ -62,17 +66,38 @@ def _train_config(a, base:dict|None=None):
     "A `TrainConfig` from a JSON file (--config), the preset `base`, and the options given on the command line."
     from lowdose_stem.train import TrainConfig
     kw = dict(base or {})
-    if getattr(a, 'config', None):
-        p = Path(a.config)
-        if not p.exists(): raise FileNotFoundError(f"{p}: no such config file")
-        kw.update(json.loads(p.read_text()))
-    for k in ('epochs', 'patch', 'repeats', 'batch_size', 'base', 'depth', 'lr', 'max_steps_per_epoch', 'seed'):
-        if getattr(a, k, None) is not None: kw[k] = getattr(a, k)
-    return TrainConfig(**kw)
+    if getattr(a, 'config', None): kw.update(_config_file(Path(a.config)))
+    kw.update(_overrides(a))
+    try: return TrainConfig(**kw)
+    except TypeError as e: raise ValueError(f"{a.config}: {e}; the settings are those of `TrainConfig`") from None  # an unknown key in the file
+
+_OVERRIDES = ('epochs', 'patch', 'repeats', 'batch_size', 'base', 'depth', 'lr', 'max_steps_per_epoch', 'seed')
+
+def _overrides(a) -> dict:
+    "The training options given on the command line."
+    return {k: getattr(a, k) for k in _OVERRIDES if getattr(a, k, None) is not None}
+
+def _config_file(p:Path) -> dict:
+    "The settings in a JSON config file, or an error naming the file and what is wrong with it."
+    if not p.exists(): raise FileNotFoundError(f"{p}: no such config file")
+    try: kw = json.loads(p.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as e: raise ValueError(f"{p}: not a JSON config file ({e})") from None
+    if not isinstance(kw, dict): raise ValueError(f"{p}: not a JSON config file (it holds a {type(kw).__name__}, not settings by name)")
+    return kw
+
+def _resume_config(a):
+    "The run's own config, with more epochs if `--epochs` asks for them; any other setting is refused (it cannot change)."
+    from lowdose_stem.train import TrainConfig, load_checkpoint
+    other = [f"--{k.replace('_', '-')}" for k in _overrides(a) if k != 'epochs'] + (['--config'] if a.config else [])
+    if other: raise ValueError(f"{a.resume}: --resume continues the run with its own settings; {', '.join(other)} cannot change "
+                               "(only --epochs, to train longer)")
+    return TrainConfig(**(load_checkpoint(a.resume)['config'] | _overrides(a))) if a.epochs is not None else None
 
 def _train(a):
     from lowdose_stem.train import train
-    run = train(None if a.resume else _train_config(a), a.data, a.out, resume=a.resume, quiet=a.quiet)
+    if a.data is None and not a.resume: raise ValueError("no DATA given: name the folder of dwell series (or --resume RUN to continue a run)")
+    config = _resume_config(a) if a.resume else _train_config(a)
+    run = train(config, a.data, a.out, resume=a.resume, quiet=a.quiet)
     print(f"run folder: {run}\nbest checkpoint: {run / 'best.pt'}")
 
 def _expand(paths):
@@ -83,14 +108,18 @@ def _expand(paths):
 def _restore_kw(a):
     "The restore options given on the command line (those left out keep `restore`'s defaults)."
     given = dict(tile=a.tile, overlap=a.overlap, margin=a.margin, batch=a.batch, device=a.device, black_level=a.black_level)
-    return {k: v for k, v in given.items() if v is not None} | dict(fast=not a.fp32)
+    return {k: v for k, v in given.items() if v is not None} | dict(fast=not a.fp32, force=a.force)
 
 def _restore(a):
     from lowdose_stem.restore import load_model, restore_files, export_torchscript
+    if not (a.inputs or a.torchscript):
+        raise ValueError(f"{a.checkpoint}: no images to restore; name image files or folders after the checkpoint "
+                         "(or --torchscript PATH to export the network only)")
     model = load_model(a.checkpoint)
     if a.torchscript: print(f"TorchScript: {export_torchscript(model, a.torchscript, overwrite=a.overwrite)}")
     if not a.inputs: return
-    for p in restore_files(_expand(a.inputs), model, a.out, overwrite=a.overwrite, quiet=a.quiet, **_restore_kw(a)): print(p)
+    restore_files(_expand(a.inputs), model, a.out, overwrite=a.overwrite, skip_existing=a.skip_existing, quiet=a.quiet,
+                  on_written=print, **_restore_kw(a))  # each output is printed as soon as it is written: one line a file
 
 def _evaluate(a):
     table = report(a.data, a.checkpoint, a.out, a.holdout, a.target, overwrite=a.overwrite, quiet=a.quiet, **_restore_kw(a))
@@ -116,25 +145,37 @@ def _demo(a):
 
 # %% ../nbs/11_cli.ipynb #d7d1fc88
 class _Parser(argparse.ArgumentParser):
-    "An ArgumentParser whose errors are one line on stderr (exit code 2)."
+    "An ArgumentParser whose errors are one line on stderr (exit code 2), and which takes no abbreviated options."
+    def __init__(self, *args, **kwargs): super().__init__(*args, allow_abbrev=False, **kwargs)  # `--epoch` is not `--epochs`
     def error(self, message): self.exit(2, f"{self.prog}: error: {message}\n")
+
+def _count(least:int):
+    "An argparse type: a whole number ≥ `least`."
+    def parse(s):
+        try: v = int(s)
+        except ValueError: v = None
+        if v is None or v < least: raise argparse.ArgumentTypeError(f"must be a whole number ≥ {least}, got {s!r}")
+        return v
+    return parse
 
 def _restore_opts(p):
     g = p.add_argument_group('restoration')
-    g.add_argument('--tile', type=int, help="largest tile side, pixels (default: `restore`'s, one tile up to 2k images)")
-    g.add_argument('--overlap', type=int, help="overlap of neighbouring tiles, pixels (default: `restore`'s)")
-    g.add_argument('--margin', type=int, help="reflected context beyond the image's edges, pixels (default: `restore`'s)")
-    g.add_argument('--batch', type=int, help="tiles per forward pass (default: `restore`'s; raise it on a GPU)")
+    g.add_argument('--tile', type=_count(1), help="largest tile side, pixels (default: `restore`'s, one tile up to 2k images)")
+    g.add_argument('--overlap', type=_count(0), help="overlap of neighbouring tiles, pixels (default: `restore`'s)")
+    g.add_argument('--margin', type=_count(0), help="reflected context beyond the image's edges, pixels (default: `restore`'s)")
+    g.add_argument('--batch', type=_count(1), help="tiles per forward pass (default: `restore`'s; raise it on a GPU)")
     g.add_argument('--device', default=None, help="torch device, e.g. cuda or cuda:1 (default: cpu)")
     g.add_argument('--fp32', action='store_true', help="plain fp32 instead of the bf16/channels_last fast path")
+    g.add_argument('--force', action='store_true', help="restore even images whose intensities are far outside the training range")
     g.add_argument('--black-level', type=float, help="the inputs' reading of zero signal, counts (default: each image's own, else the training data's)")
 
 def _train_opts(p):
     g = p.add_argument_group('training (override the config)')
     g.add_argument('--config', help="TrainConfig as JSON (e.g. a run's config.json)")
-    for name, typ, what in (('epochs', int, 'epochs'), ('patch', int, 'patch side, px'), ('repeats', int, 'patches per pair per epoch'),
-                            ('batch-size', int, 'batch size'), ('base', int, 'U-Net feature maps'), ('depth', int, 'U-Net poolings'),
-                            ('lr', float, 'learning rate'), ('max-steps-per-epoch', int, 'cap on steps per epoch'), ('seed', int, 'seed')):
+    for name, typ, what in (('epochs', _count(1), 'epochs (with --resume: more epochs extend the run)'), ('patch', _count(1), 'patch side, px'),
+                            ('repeats', _count(1), 'patches per pair per epoch'), ('batch-size', _count(1), 'batch size'),
+                            ('base', _count(1), 'U-Net feature maps'), ('depth', _count(1), 'U-Net poolings'), ('lr', float, 'learning rate'),
+                            ('max-steps-per-epoch', _count(1), 'cap on steps per epoch'), ('seed', int, 'seed')):
         g.add_argument(f'--{name}', type=typ, help=what)
 
 def parser() -> argparse.ArgumentParser:
@@ -147,8 +188,8 @@ def parser() -> argparse.ArgumentParser:
                        description="Simulate dwell-time series of gold islands on amorphous carbon with the scan artifacts of "
                                    "short dwell times, written as TIFFs in the layout `train` reads: OUT/areaNN/areaNN_<dwell>us.tif.")
     s.add_argument('out', help="folder to write")
-    s.add_argument('--areas', type=int, default=2, help="number of areas (default: %(default)s)")
-    s.add_argument('--size', type=int, default=512, help="image side, pixels (default: %(default)s)")
+    s.add_argument('--areas', type=_count(1), default=2, help="number of areas (default: %(default)s)")
+    s.add_argument('--size', type=_count(8), default=512, help="image side, pixels (default: %(default)s)")
     s.add_argument('--dwell', type=float, nargs='+', default=[0.2, 0.5, 1, 2, 4], help="dwell times, µs (default: 0.2 0.5 1 2 4)")
     s.add_argument('--seed', type=int, default=0); s.add_argument('--overwrite', action='store_true')
     s.add_argument('--quiet', action='store_true', help="no progress bar")
@@ -156,18 +197,21 @@ def parser() -> argparse.ArgumentParser:
     t = sub.add_parser('train', help="train the U-Net on a folder of dwell series",
                        description="Train on DATA (one folder per area, images named <area>_<dwell>us.tif): inputs 0.2/0.5/2 µs, "
                                    "target 4 µs, 1 µs held out. Writes OUT/<date_time>/ with config.json, metrics.csv, best.pt, last.pt.")
-    t.add_argument('data', help="folder of dwell series"); t.add_argument('--out', default='runs', help="runs folder (default: %(default)s)")
-    t.add_argument('--resume', help="continue the run in this folder from its last.pt")
+    t.add_argument('data', nargs='?', help="folder of dwell series (with --resume: default the run's own)")
+    t.add_argument('--out', default='runs', help="runs folder (default: %(default)s)")
+    t.add_argument('--resume', metavar='RUN', help="continue the run in this folder from its last.pt, on the same data (--epochs N: to N epochs)")
     t.add_argument('--quiet', action='store_true'); _train_opts(t)
     t.set_defaults(func=_train)
     r = sub.add_parser('restore', help="restore image files with a trained checkpoint",
                        description="Restore images (TIFF, DM3/DM4, EMD, SER; files or folders) into float32 TIFFs OUT/<name>_restored.tif "
-                                   "with the inputs' pixel size, dwell time and metadata. Never writes over an input.")
+                                   "with the inputs' pixel size, dwell time and metadata. Never writes over an input. A bad file does not stop the "
+                                   "batch: the others are restored, and the error lists what was refused and why.")
     r.add_argument('checkpoint', help="best.pt of a training run (or the run folder)")
     r.add_argument('inputs', nargs='*', help="image files or folders")
     r.add_argument('--out', default='restored', help="output folder (default: %(default)s)")
     r.add_argument('--torchscript', metavar='PATH', help="also export the network as TorchScript to PATH")
     r.add_argument('--overwrite', action='store_true', help="replace existing outputs (never inputs)")
+    r.add_argument('--skip-existing', action='store_true', help="leave inputs whose output exists alone (finish an interrupted batch)")
     r.add_argument('--quiet', action='store_true'); _restore_opts(r)
     r.set_defaults(func=_restore)
     e = sub.add_parser('evaluate', help="restore the held-out images of a dataset and score them",
@@ -192,16 +236,28 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 # %% ../nbs/11_cli.ipynb #c1bd8c80
+_FLAGS = {'overwrite=True': '--overwrite', 'skip_existing=True': '--skip-existing', 'force=True': '--force'}
+
+def _in_cli_words(message:str) -> str:
+    "A library message with its keyword arguments named as the command line's options (`overwrite=True` → `--overwrite`)."
+    for kw, flag in _FLAGS.items(): message = message.replace(kw, flag)
+    return message
+
 def main(argv:list|None=None, # arguments without the program name; default `sys.argv[1:]`
         ) -> int: # exit code: 0 done, 1 failed, 2 bad usage, 130 interrupted
     "The `lowdose-stem` console script."
     p = parser()
     try: a = p.parse_args(argv)
     except SystemExit as e: return e.code if isinstance(e.code, int) else 1
-    try: a.func(a); return 0
+    def one_line(message, *args, **kwargs): print(f"lowdose-stem {a.command}: warning: {_in_cli_words(str(message))}", file=sys.stderr)
+    try:
+        with warnings.catch_warnings():
+            warnings.showwarning = one_line  # a warning is one line too, in the options' words
+            a.func(a)
+        return 0
     except KeyboardInterrupt:
         print("lowdose-stem: interrupted", file=sys.stderr); return 130
     except Exception as e:
         if a.debug: traceback.print_exc()
-        else: print(f"lowdose-stem {a.command}: error: {e}", file=sys.stderr)
+        else: print(f"lowdose-stem {a.command}: error: {_in_cli_words(str(e))}", file=sys.stderr)
         return 1

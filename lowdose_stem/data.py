@@ -72,16 +72,18 @@ def _lines(dwells:np.ndarray, readings:np.ndarray) -> tuple[np.ndarray, np.ndarr
 
 def _common_point(a:np.ndarray, s:np.ndarray) -> tuple[float, float, float, float]:
     "(b, se_b, t_dead, se_t) of the line a = b − t_dead·s through the blocks' (slope, intercept); t_dead = 0 unless measurable."
-    keep = np.ones(len(a), bool)
-    for _ in range(2):   # one pass of outlier rejection (saturated or moving blocks), then the final fit
-        coef, cov = np.polyfit(s[keep], a[keep], 1, cov=True)
-        r = a - np.polyval(coef, s)
-        mad = np.median(np.abs(r[keep] - np.median(r[keep])))
-        keep = np.abs(r - np.median(r[keep])) <= 5 * 1.4826 * mad + 1e-12
-    t_dead, se_t = -coef[0], math.sqrt(cov[0, 0])
-    if t_dead > 2 * se_t: return float(coef[1]), math.sqrt(cov[1, 1]), float(t_dead), se_t
+    keep, se_t = np.ones(len(a), bool), math.inf
+    if np.ptp(s) > 0:   # blocks of different signal: the line can be fitted
+        for _ in range(2):   # one pass of outlier rejection (saturated or moving blocks), then the final fit
+            coef, cov = np.polyfit(s[keep], a[keep], 1, cov=True)
+            r = a - np.polyval(coef, s)
+            mad = np.median(np.abs(r[keep] - np.median(r[keep])))
+            keep = np.abs(r - np.median(r[keep])) <= 5 * 1.4826 * mad + 1e-12
+        t_dead, se_t = -coef[0], math.sqrt(cov[0, 0])
+        if t_dead > 2 * se_t: return float(coef[1]), math.sqrt(cov[1, 1]), float(t_dead), se_t
     ak = a[keep]   # no measurable dead time (or the blocks' signals are too alike to tell): lines of a common intercept
-    return float(ak.mean()), float(ak.std(ddof=1) / math.sqrt(len(ak))), 0.0, se_t
+    return float(ak.mean()), float(ak.std(ddof=1) / math.sqrt(len(ak))) if len(ak) > 1 else math.inf, 0.0, se_t
+
 
 # %% ../nbs/04_data.ipynb #9c3171f8
 def fit_black_level(series:DwellSeries, # one area at two or more dwell times (three or more to check the fit)
@@ -105,14 +107,20 @@ def fit_black_level(series:DwellSeries, # one area at two or more dwell times (t
     live = np.clip(dwells - t_dead, 1e-9, None)
     slopes = (v - b) / live[:, None]   # each block's signal per µs, seen from b
     signal = np.median(np.abs(s)) * live   # a typical block's signal at each dwell, counts
-    off = np.median(slopes - np.median(slopes, 0), 1) * live / signal
+    if not signal[0] > 0:
+        return BlackLevelFit(b, se_b, 0.0, se_t, tuple(float(d) for d in dwells), 0.0, len(a), series.area,
+                             ["no signal above the black level: nothing to fit"])
+    dev = slopes - np.median(slopes, 0)   # each block's departure from its own line, per dwell
+    off = np.median(dev, 1) * live / signal   # a dwell time's readings off the lines, as a fraction of its signal
+    noise = 1.2533 * dev.std(1) / math.sqrt(dev.shape[1]) * live / signal   # the standard error of that median
     fit = BlackLevelFit(b, se_b, t_dead, se_t, tuple(float(d) for d in dwells), float(np.abs(off).max()), len(a), series.area)
     if len(dwells) < 3: fit.warnings.append("only two dwell times: the fit cannot be checked")
     if se_b > max_error * signal[0]:
         fit.warnings.append(f"uncertain: ±{se_b:.3g} is {100 * se_b / signal[0]:.0f} % of the {dwells[0]:g} µs signal")
-    if fit.nonlinearity > max_nonlinearity:
-        worst = dwells[np.abs(off).argmax()]
-        fit.warnings.append(f"readings not linear in dwell ({worst:g} µs is {100 * fit.nonlinearity:.0f} % off): did the gain change between images?")
+    bad = (np.abs(off) > max_nonlinearity) & (np.abs(off) > 3 * noise)   # off the lines by more than noise can explain
+    if bad.any():
+        worst = np.abs(np.where(bad, off, 0)).argmax()
+        fit.warnings.append(f"readings not linear in dwell ({dwells[worst]:g} µs is {100 * abs(off[worst]):.0f} % off): did the gain change between images?")
     return fit
 
 # %% ../nbs/04_data.ipynb #366300e3

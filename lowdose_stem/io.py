@@ -4,7 +4,8 @@
 
 # %% ../nbs/00_io.ipynb #c8bd9143
 from __future__ import annotations
-import json, os, re, warnings, tempfile
+import errno, json, logging, os, re, shutil, struct, sys, warnings, tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 import numpy as np
@@ -13,7 +14,7 @@ import tifffile
 # %% auto #0
 __all__ = ['ELECTRONS_PER_PA_US', 'IMAGE_SUFFIXES', 'CLEAN_SUFFIX', 'StemFileError', 'StemImage', 'electrons_per_pixel', 'dose',
            'beam_current', 'dwell_from_name', 'read_image', 'real_data_dir', 'atomic_write', 'write_image',
-           'DwellSeries', 'image_files', 'find_series']
+           'DwellSeries', 'image_files', 'find_series', 'interactive']
 
 # %% ../nbs/00_io.ipynb #8c26c665
 class StemFileError(ValueError):
@@ -135,15 +136,57 @@ def _tiff_pixel_size(tif):
     unit = tags['ResolutionUnit'].value if 'ResolutionUnit' in tags else 2
     return _to_nm(den / num, 'cm') if int(unit) == 3 else None  # inch: a screen dpi, not a microscope calibration
 
-def _read_tiff(path):
-    with tifffile.TiffFile(path) as tif:
-        data = tif.series[0].asarray()
-        if tif.pages[0].photometric == tifffile.PHOTOMETRIC.RGB:
-            raise StemFileError(path, f"is a colour (RGB) image of shape {data.shape}; STEM images are single-channel — export the raw detector signal")
+def _read_tiff(path, rgb_as_frames=False):
+    with _no_cut_short_log(), tifffile.TiffFile(path) as tif:
+        _check_complete(tif, path)
+        series = tif.series[0]
+        data = series.asarray()
+        if tif.pages[0].photometric == tifffile.PHOTOMETRIC.RGB: data = _planes_as_frames(data, series.axes, path, rgb_as_frames)
         ij = tif.imagej_metadata or {}
         meta = json.loads(ij['Info']) if isinstance(ij.get('Info'), str) and ij['Info'].startswith('{') else {}
         dwell = ij.get('dwell_us', meta.pop('dwell_us', None))
         return data, _tiff_pixel_size(tif), (float(dwell) if dwell is not None else None), meta
+
+# %% ../nbs/00_io.ipynb #4f48be3d
+def _announced_frames(tif) -> int | None:
+    "How many frames the file's own header says it holds (ImageJ `images`, tifffile's shape record), or None."
+    if tif.is_imagej and 'images' in (tif.imagej_metadata or {}): return int(tif.imagej_metadata['images'])
+    shaped = tif.shaped_metadata[0] if tif.is_shaped and tif.shaped_metadata else None
+    if shaped and len(shaped.get('shape', ())) > 2 + (tif.pages[0].samplesperpixel > 1): return int(np.prod(shaped['shape'][:-2]))
+    return None
+
+class _CutShortLog(logging.Filter):
+    "Drops tifffile's log lines about a file cut short, which `_check_complete` reports as an error naming the file."
+    def filter(self, record): return not any(s in record.getMessage() for s in ('invalid page offset', 'corrupted file'))
+
+@contextmanager
+def _no_cut_short_log():
+    log, f = logging.getLogger('tifffile'), _CutShortLog()
+    log.addFilter(f)
+    try: yield
+    finally: log.removeFilter(f)
+
+def _check_complete(tif, path):
+    "Refuse a TIFF that ends before its last page: pixel data or the next page's address past the end of the file."
+    size, pages = tif.filehandle.size, tif.pages
+    complete = sum(1 for p in pages if max((o + n for o, n in zip(p.dataoffsets, p.databytecounts)), default=0) <= size)
+    after_last = 0
+    if pages.next_page_offset is not None:
+        tif.filehandle.seek(pages.next_page_offset)
+        after_last = struct.unpack(tif.tiff.offsetformat, tif.filehandle.read(tif.tiff.offsetsize))[0]
+    if complete == len(pages) and not after_last >= size: return
+    n = _announced_frames(tif)
+    have = f"{complete} of the {n} frames its header announces" if n else f"{complete} complete frame{'s' * (complete != 1)}; the rest lies past its end"
+    raise StemFileError(path, f"is truncated (the file ends at byte {size}): it holds {have}; copy the file again")
+
+# %% ../nbs/00_io.ipynb #f0ae69e0
+def _planes_as_frames(data, axes, path, rgb_as_frames=False):
+    "The colour planes of an RGB TIFF as frames (frames, y, x) when they are float samples or asked for; else refuse."
+    if not (rgb_as_frames or np.issubdtype(data.dtype, np.floating)):
+        raise StemFileError(path, f"is a colour (RGB) image of shape {data.shape}; STEM images are single-channel — export the raw "
+                                  f"detector signal, or, if its {data.shape[axes.index('S')]} planes are frames of one scan, "
+                                  "read it with read_image(path, rgb_as_frames=True)")
+    return np.moveaxis(data, axes.index('S'), 0) if data.ndim == 3 else data
 
 # %% ../nbs/00_io.ipynb #0913fe3b
 _RSCIIO = {'.dm3': 'digitalmicrograph', '.dm4': 'digitalmicrograph', '.emd': 'emd', '.ser': 'tia', '.emi': 'tia', '.hspy': 'hspy'}
@@ -153,8 +196,11 @@ _WANTED = {'Acquisition_instrument.TEM.beam_energy': 'voltage_kV', 'Acquisition_
            'General.date': 'date', 'General.time': 'time', 'General.title': 'title'}
 
 def _dig(tree, dotted):
+    "The value at a dotted path of a nested dict, a key written with '_' also matching its spaces (TIA's `High tension_kV`)."
     for k in dotted.split('.'):
-        if not isinstance(tree, dict) or k not in tree: return None
+        if not isinstance(tree, dict): return None
+        k = k if k in tree else next((t for t in tree if str(t).replace(' ', '_') == k), None)
+        if k is None: return None
         tree = tree[k]
     return tree
 
@@ -172,11 +218,19 @@ def _mapped_meta(sig):
             except Exception: pass
     return out
 
+def _emi_of(path):
+    "The `.emi` file beside a TIA `.ser` (`name.emi` for `name_1.ser`), or None."
+    if path.suffix.lower() != '.ser': return None
+    emi = path.with_name(re.sub(r'_\d+$', '', path.stem) + '.emi')
+    return emi if emi.exists() else None
+
 def _read_rsciio(path):
     try: import importlib; reader = importlib.import_module(f"rsciio.{_RSCIIO[path.suffix.lower()]}").file_reader
     except ImportError: raise StemFileError(path, "needs RosettaSciIO to read this format: pip install 'lowdose_stem[formats]'") from None
-    try: signals = reader(str(path))
+    emi = _emi_of(path)
+    try: signals = reader(str(emi or path))
     except Exception as e: raise StemFileError(path, f"could not be read as {path.suffix} ({type(e).__name__}: {e})") from None
+    if emi: signals = [s for s in signals if _dig(s.get('metadata', {}), 'General.original_filename') == path.name] or signals
     images = [s for s in signals if np.ndim(s['data']) >= 2]
     if not images: raise StemFileError(path, "holds no image (only spectra or profiles)")
     sig = images[0]
@@ -192,6 +246,7 @@ def _read_rsciio(path):
 # %% ../nbs/00_io.ipynb #c0bd6de4
 def read_image(path, # a .tif/.tiff, .dm3/.dm4, .emd, .ser or .hspy file
                frame:int|None=None, # pick one frame of a series (default: keep all frames)
+               rgb_as_frames:bool=False, # read the planes of an integer RGB TIFF as frames (float RGB files always are)
               ) -> StemImage:
     "Read a STEM image with its pixel size, dwell time and acquisition metadata."
     path = Path(path)
@@ -199,7 +254,7 @@ def read_image(path, # a .tif/.tiff, .dm3/.dm4, .emd, .ser or .hspy file
     if path.is_dir(): raise StemFileError(path, "is a folder, not an image file (use `find_series` for folders)")
     ext = path.suffix.lower()
     if ext in ('.tif', '.tiff'):
-        try: data, px, dwell, meta = _read_tiff(path)
+        try: data, px, dwell, meta = _read_tiff(path, rgb_as_frames)
         except StemFileError: raise
         except Exception as e: raise StemFileError(path, f"is not a readable TIFF ({type(e).__name__}: {e}); is it truncated or another format?") from None
     elif ext in _RSCIIO: data, px, dwell, meta = _read_rsciio(path)
@@ -228,6 +283,16 @@ def _jsonable(meta):
 def _umask():
     mask = os.umask(0); os.umask(mask); return mask
 
+def _free_bytes(folder) -> int | None:
+    try: return shutil.disk_usage(folder).free
+    except OSError: return None
+
+def _disk_full(e:BaseException, folder) -> bool:
+    "Whether a failed write ran out of space: ENOSPC, or any writer's own wording of it on a disk with under 1 MiB free."
+    if isinstance(e, OSError) and e.errno == errno.ENOSPC: return True
+    free = _free_bytes(folder)
+    return isinstance(e, Exception) and free is not None and free < 2 ** 20
+
 def atomic_write(path, write, overwrite=False):
     "Call `write(tmp_path)` then rename the temporary file to `path`; refuse to replace `path` unless `overwrite`."
     path = Path(path)
@@ -239,8 +304,12 @@ def atomic_write(path, write, overwrite=False):
         write(Path(tmp))
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes the file private; give it the permissions of a normal file
         os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True); raise
+    except BaseException as e:
+        Path(tmp).unlink(missing_ok=True)
+        if not _disk_full(e, path.parent): raise
+        kept = f"; the previous {path.name} is unchanged" if path.exists() else ""
+        raise OSError(f"{path}: not written, the disk is full ({_free_bytes(path.parent) or 0:,} bytes free in {path.parent}); "
+                      f"free some space and run again{kept}") from None
     return path
 
 def write_image(path, # destination .tif
@@ -369,3 +438,9 @@ def _on_one_scale(series:DwellSeries, black_level) -> DwellSeries:
     fit = fit_black_level(series)
     if fit.warnings: warnings.warn(str(fit))
     return fit.apply(series)
+
+# %% ../nbs/00_io.ipynb #0715399b
+def interactive() -> bool:
+    "Whether progress bars can be drawn: in a notebook or a terminal, not in a log file or a pipe."
+    from fastprogress.core import IN_NOTEBOOK
+    return IN_NOTEBOOK or bool(getattr(sys.stdout, 'isatty', lambda: False)())

@@ -11,14 +11,15 @@ import numpy as np
 import torch
 from torch import nn
 from fastprogress.fastprogress import progress_bar
-from .io import StemImage, read_image, write_image
+from .io import StemImage, read_image, write_image, interactive
 from .fourier import preprocess
 from .data import Normalizer
 from .model import N2NUNet, pad_to_multiple
 from .fast import inference_net, fast_dtype
 
 # %% auto #0
-__all__ = ['RestorationModel', 'load_model', 'blend_window', 'restore', 'restore_files', 'export_torchscript']
+__all__ = ['RANGE_FACTOR', 'RestorationModel', 'load_model', 'check_intensity_range', 'blend_window', 'restore',
+           'BatchRestoreError', 'restore_files', 'export_torchscript']
 
 # %% ../nbs/08_restore.ipynb #3ac2e682
 _REQUIRED = ('model_state', 'model_config', 'normalizer', 'preprocess')
@@ -94,8 +95,8 @@ def _units(si:StemImage|None, # the input, if it is a `StemImage`
     dead = si.dead_time_us or train.get('dead_time_us', 0.0)
     if black_level is not None: return replace(si, black_level=float(black_level), dead_time_us=dead)
     if si.black_level is not None or not train: return si   # known; or a model trained with none measured
-    warnings.warn(f"{si.path or 'image'}: black level unknown; using the training data's, {train['black_level']:.1f} counts "
-                  "(give black_level= if this image's differs)")
+    warnings.warn(f"black level of the input unknown: using the training data's, {train['black_level']:.1f} counts "
+                  "(give black_level= if the input's differs)")   # once, not once a file: the same for every input
     return replace(si, black_level=train['black_level'], dead_time_us=dead)
 
 def _affine(img:np.ndarray, # the input frame(s), in the input's units
@@ -110,6 +111,25 @@ def _affine(img:np.ndarray, # the input frame(s), in the input's units
     lo, hi = np.percentile(img.reshape(-1)[::_raster_stride(img.shape)], nz.q)
     if not hi > lo: raise ValueError(f"the input's percentiles {nz.q} are equal ({lo:g}): a constant image cannot be restored")
     return float(lo), float(hi - lo)
+
+# %% ../nbs/08_restore.ipynb #aadf7b3d
+RANGE_FACTOR = 8  # an input's robust range may be this many times narrower or wider than training's
+
+def check_intensity_range(image:StemImage, # the input, with its dwell time (else nothing is checked)
+                          model:RestorationModel, # the model, whose normaliser holds the training range
+                          force:bool=False, # warn instead of refusing
+                         ):
+    "Refuse (or, with `force`, warn about) an input whose counts/µs are far outside the range the model was trained on."
+    if not image.dwell_us: return
+    nz, d = model.normalizer, image.data
+    lo, hi = image.to_rate(np.percentile(d.reshape(-1)[::_raster_stride(d.shape)], nz.q))  # black level off, per µs
+    a, b = nz.normalize(lo), nz.normalize(hi)  # training's range is [0, 1] here
+    if a < 1 and b > 0 and 1 / RANGE_FACTOR <= b - a <= RANGE_FACTOR: return
+    what = (f"{image.path or 'the image'}: its intensities, {lo:.5g}–{hi:.5g} counts/µs (percentiles {nz.q[0]:g}–{nz.q[1]:g} at "
+            f"{image.dwell_us:g} µs), are far outside the model's training range {nz.lo:.5g}–{nz.hi:.5g} counts/µs; "
+            "check the dwell time and the detector settings")
+    if not force: raise ValueError(what + ", or pass force=True to restore anyway")
+    warnings.warn(what + "; restoring anyway (force)")
 
 # %% ../nbs/08_restore.ipynb #a0c9a575
 def blend_window(n:int, # tile side, pixels
@@ -166,7 +186,7 @@ def _restore_frame(img:np.ndarray, net:N2NUNet, dtype:torch.dtype, tile:int, ove
     for x0, w in wxs.items(): _add_1d(norm_x, w, x0)
     starts = [(y0, x0) for y0 in ys for x0 in xs]
     batches = range(0, len(starts), batch)
-    for b in (batches if quiet or len(batches) < 2 else progress_bar(batches, leave=False)):
+    for b in (batches if quiet or len(batches) < 2 or not interactive() else progress_bar(batches, leave=False)):
         chunk = starts[b:b + batch]
         x = np.stack([np.take(np.take(img, _reflect(np.arange(y0, y0 + th), H), 0), _reflect(np.arange(x0, x0 + tw), W), 1)
                       for y0, x0 in chunk])  # rows, then columns: 2× faster than one np.ix_ gather
@@ -198,6 +218,7 @@ def restore(image, # 2-D image or 3-D frame series: ndarray, or `StemImage` (its
             device=None, # torch device; None: where the model is (CPU by default). A CUDA device uses the GPU
             fast:bool=True, # bf16 (fp16 on GPUs without bf16) and channels_last where supported; False: plain fp32 NCHW
             quiet:bool=False, # no progress bar
+            force:bool=False, # restore even an input whose intensities are far outside the training range (`check_intensity_range`), with a warning
             black_level:float|None=None, # the input's reading of zero signal; None: its own (`StemImage.black_level`), else the training data's
            ):
     "Restore an image of any size with the trained model; same shape, and same kind and intensity units as the input."
@@ -209,9 +230,11 @@ def restore(image, # 2-D image or 3-D frame series: ndarray, or `StemImage` (its
     if overlap < 0 or (tile is not None and 2 * overlap >= tile):
         raise ValueError(f"restore: overlap must be in [0, tile/2), got overlap={overlap}, tile={tile}")
     if margin < 0: raise ValueError(f"restore: margin must be >= 0, got {margin}")
+    if batch < 1: raise ValueError(f"restore: batch (tiles a forward pass) must be >= 1, got {batch}")
     device = torch.device(device) if device is not None else next(model.parameters()).device
     model.to(device)
     units = _units(si, model, black_level)
+    if units is not None: check_intensity_range(units, model, force)
     affine = _affine(data, model, units)
     tile = tile or max(data.shape[-2:]) + 2 * margin
     net, dtype = (inference_net(model.net, device), fast_dtype(device)) if fast else (model.net, torch.float32)
@@ -224,12 +247,24 @@ def restore(image, # 2-D image or 3-D frame series: ndarray, or `StemImage` (its
 # %% ../nbs/08_restore.ipynb #05b179a3
 def _out_path(path:Path, out_dir:Path) -> Path: return out_dir / f"{path.stem}_restored.tif"
 
+def _why(path:Path, e:Exception) -> str: return str(e) if str(path) in str(e) else f"{path}: {e}"  # the message, naming the file
+
+class BatchRestoreError(RuntimeError):
+    "Some files of a batch could not be restored; the others were. `.written`: the outputs, `.refused`: (input, why) pairs."
+    def __init__(self, written:list, refused:list, out_dir):
+        self.written, self.refused = written, refused
+        done = f"the other {len(written)} were written to {out_dir}" if written else "none was written"
+        super().__init__(f"{len(refused)} of {len(written) + len(refused)} files not restored — "
+                         f"{'; '.join(_why(p, e) for p, e in refused)} — {done}")
+
 def restore_files(paths, # image files (.tif, .dm3/.dm4, .emd, .ser, ...), or one path
                   model, # a `RestorationModel` or a checkpoint path
                   out_dir, # folder for the restored TIFFs (created if needed)
                   overwrite:bool=False, # replace existing outputs (never an input)
                   quiet:bool=False, # no progress bars
-                  **kwargs, # passed to `restore`: tile, overlap, margin, batch, device, fast
+                  skip_existing:bool=False, # leave inputs whose output exists alone (finish an interrupted batch)
+                  on_written=None, # called with each output path as soon as it is written (the CLI prints it)
+                  **kwargs, # passed to `restore`: tile, overlap, margin, batch, device, fast, force
                  ) -> list[Path]:
     "Restore image files into float32 TIFFs with the inputs' pixel size, dwell time and metadata; returns the paths written."
     if not isinstance(model, RestorationModel): model = load_model(model)
@@ -241,11 +276,16 @@ def restore_files(paths, # image files (.tif, .dm3/.dm4, .emd, .ser, ...), or on
         if not p.exists(): raise FileNotFoundError(f"{p}: no such file")
         if o.resolve() in inputs: raise ValueError(f"{o}: is an input; restoring {p} there would overwrite it — choose another out_dir")
         if outs.count(o) > 1: raise ValueError(f"{o}: more than one input ({', '.join(str(q) for q, r in zip(paths, outs) if r == o)}) would be written there")
-        if o.exists() and not overwrite: raise FileExistsError(f"{o}: already exists; pass overwrite=True to replace it")
-    written = []
-    for p, o in zip(paths if quiet or len(paths) < 2 else progress_bar(paths), outs):
-        r = restore(read_image(p), model, quiet=quiet, **kwargs)
+        if o.exists() and not (overwrite or skip_existing): raise FileExistsError(f"{o}: already exists; pass overwrite=True to replace it (or skip_existing=True)")
+    todo = [(p, o) for p, o in zip(paths, outs) if overwrite or not o.exists()]
+    written, refused = [], []
+    for p, o in (todo if quiet or len(todo) < 2 or not interactive() else progress_bar(todo)):
+        try: r = restore(read_image(p), model, quiet=quiet, **kwargs)
+        except ValueError as e: refused.append((p, e)); continue  # a bad file (unreadable, constant, out of range): go on with the rest
         written.append(write_image(o, r, meta={'restored_from': str(p)}, overwrite=overwrite))
+        if on_written: on_written(written[-1])
+    if len(todo) == 1 and refused: raise ValueError(_why(*refused[0])) from None  # one file: its own message
+    if refused: raise BatchRestoreError(written, refused, out_dir)
     return written
 
 # %% ../nbs/08_restore.ipynb #8e03218b
