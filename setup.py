@@ -30,7 +30,7 @@ setuptools.setup(
     packages=setuptools.find_packages(include=[cfg['lib_name'], cfg['lib_name'] + '.*']),
     include_package_data=True,
     install_requires=reqs('requirements'),
-    extras_require={'formats': reqs('formats_requirements'), 'dev': reqs('dev_requirements')},
+    extras_require={k: reqs(f'{k}_requirements') for k in ('formats', 'dev', 'hyperspy', 'bioimageio', 'napari')},
     python_requires='>=' + min_python,
     long_description=open('README.md', encoding='utf-8').read(),
     long_description_content_type='text/markdown',
