@@ -6,7 +6,7 @@
 __all__ = ['UNetCore', 'ZooRestorer', 'standalone_source', 'zoo_module', 'export_bioimageio']
 
 # %% ../nbs/12_bioimageio.ipynb #e23d2852
-import json, math, tempfile
+import json, math, re, tempfile
 from pathlib import Path
 from typing import List
 import numpy as np
@@ -202,7 +202,7 @@ def export_bioimageio(model, # a `RestorationModel` from `load_model`, or a chec
     with torch.no_grad(): got = z(torch.from_numpy(x)[None, None])[0, 0].numpy()
     err = float(np.abs(got - y).max() / max(np.ptp(y), 1e-12))
     if not err < 1e-4: raise RuntimeError(f"export_bioimageio: the package's module differs from restore by {err:.1e} of the range")
-    name = name or f"lowdose_stem N2N U-Net {Path(model.source).stem if model.source else ''}".strip()
+    name = name or re.sub(r'[^A-Za-z0-9_+\- ()]', '-', f"lowdose_stem N2N U-Net {Path(model.source).stem if model.source else ''}").strip()
     pt = torch.__version__.split('+')[0]
     with tempfile.TemporaryDirectory() as d:
         d = Path(d)
