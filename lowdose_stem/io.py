@@ -247,6 +247,7 @@ def _read_rsciio(path):
 def read_image(path, # a .tif/.tiff, .dm3/.dm4, .emd, .ser or .hspy file
                frame:int|None=None, # pick one frame of a series (default: keep all frames)
                rgb_as_frames:bool=False, # read the planes of an integer RGB TIFF as frames (float RGB files always are)
+               as_signal:bool=False, # return a HyperSpy `Signal2D` instead (needs `lowdose_stem[hyperspy]`; see `hyperspy.image_to_signal`)
               ) -> StemImage:
     "Read a STEM image with its pixel size, dwell time and acquisition metadata."
     path = Path(path)
@@ -262,7 +263,9 @@ def read_image(path, # a .tif/.tiff, .dm3/.dm4, .emd, .ser or .hspy file
     data = _checked(data, path, frame)
     if dwell is None: dwell = dwell_from_name(path.name)
     black, dead = meta.pop('black_level', None), float(meta.pop('dead_time_us', 0.0))  # what `write_image` records
-    return StemImage(data, px, dwell, meta, path, black, dead)
+    img = StemImage(data, px, dwell, meta, path, black, dead)
+    if as_signal: from lowdose_stem.hyperspy import image_to_signal; return image_to_signal(img)
+    return img
 
 # %% ../nbs/00_io.ipynb #1c195025
 def real_data_dir() -> Path | None:

@@ -209,7 +209,7 @@ def _add_1d(acc:np.ndarray, w:np.ndarray, start:int):
     acc[a:b] += w[a - start:b - start]
 
 # %% ../nbs/08_restore.ipynb #666345bc
-def restore(image, # 2-D image or 3-D frame series: ndarray, or `StemImage` (its dwell time sets the units)
+def restore(image, # 2-D image or 3-D frame series: ndarray, `StemImage` (its dwell time sets the units), or a HyperSpy `Signal2D`
             model, # a `RestorationModel` from `load_model`, or a checkpoint path
             tile:int=2304, # largest tile side in pixels (shrunk to a multiple of 2^depth): a 2048² image in one tile; None: the whole image at once
             overlap:int=128, # pixels shared by neighbouring tiles
@@ -222,6 +222,10 @@ def restore(image, # 2-D image or 3-D frame series: ndarray, or `StemImage` (its
             black_level:float|None=None, # the input's reading of zero signal; None: its own (`StemImage.black_level`), else the training data's
            ):
     "Restore an image of any size with the trained model; same shape, and same kind and intensity units as the input."
+    if hasattr(image, 'axes_manager'):  # a HyperSpy signal: restored into a signal with its axes and metadata (13_hyperspy)
+        from lowdose_stem.hyperspy import restore_signal
+        return restore_signal(image, model, black_level=black_level, tile=tile, overlap=overlap, margin=margin, batch=batch,
+                              device=device, fast=fast, quiet=quiet, force=force)
     if not isinstance(model, RestorationModel): model = load_model(model)
     si = image if isinstance(image, StemImage) else None
     data = np.asarray(si.data if si else image, dtype=np.float32)
