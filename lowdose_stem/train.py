@@ -308,6 +308,105 @@ def _long_run_note(first_step_s:float, # wall time of the first step, s
     return (f"note: about {when} on this CPU ({steps} steps at {first_step_s:.1f} s); the method's full recipe is GPU work — "
             "for a first look on a CPU run `lowdose-stem demo`, or train fewer --epochs / --max-steps-per-epoch")
 
+# %% ../nbs/07_train.ipynb #ed45e386
+@dataclass
+class _Run:
+    "Everything one training run holds: the model (and its DDP wrapper), optimiser, schedule, loss, sampler, and where it stands."
+    config: TrainConfig; data: TrainingData; device: torch.device; bf16: bool; fmt: object
+    model: object; net: object; opt: object; sched: object; loss_fn: object; sampler: object
+    steps: int; per_rank: int; start: int; step: int; history: list; best: dict; run_dir: Path|None = None
+
+def _setup(config, data_dir, resume, rank, world, local_rank, show) -> tuple[_Run, object]:
+    "Step 1: the run's settings (its own when resuming), its data checked, a model, an optimiser and a schedule — fresh or restored."
+    ck = None
+    if resume is not None:
+        ck = load_checkpoint(resume)
+        config = _check_resume(ck, config, resume)
+        data_dir = data_dir if data_dir is not None else ck['data_dir']
+    config = config or TrainConfig()
+    if data_dir is None: raise ValueError("train: pass `data_dir`, the folder of dwell series")
+    if config.batch_size % world: raise ValueError(f"train: batch_size {config.batch_size} is not divisible by the {world} DDP processes")
+    device = _device(local_rank)
+    bf16, fmt = _use_bf16(config, device), (torch.channels_last if _use_channels_last(config, device) else torch.contiguous_format)
+    data = training_data(config, data_dir, device)
+    if ck: _check_same_data(ck, data, data_dir, resume)
+    if show: print(data.reports)
+    torch.manual_seed(config.seed)
+    model = FastN2NUNet(**config.model_config)   # `N2NUNet`'s function and checkpoints, faster (`15_fast`)
+    if ck: model.load_state_dict(ck['model_state'])
+    model = model.to(device, memory_format=fmt)
+    net = DistributedDataParallel(model, device_ids=[local_rank] if device.type == 'cuda' else None) if world > 1 else model
+    sampler = DistributedSampler(data.patches, world, rank, shuffle=True, seed=config.seed, drop_last=True)
+    per_rank = config.batch_size // world
+    steps = len(sampler) // per_rank
+    if config.max_steps_per_epoch: steps = min(steps, config.max_steps_per_epoch)
+    if steps < 1: raise ValueError(f"train: {len(data.patches)} patches make no batch of {config.batch_size}")
+    opt = torch.optim.Adam(model.parameters(), lr=config.lr, betas=config.betas)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, _lr_factor(config, steps * config.epochs))
+    if ck:
+        opt.load_state_dict(ck['optimizer']); sched.load_state_dict(ck['scheduler'])
+        start, step, history, best = ck['epoch'], ck['step'], ck['history'], ck['best']
+    else:
+        start, step, best = 0, 0, dict(epoch=0, metric=config.select_metric, value=-math.inf)
+        history = [dict(epoch=0) | _scores([(h['before'], h) for h in data.holdout])] if rank == 0 else []
+    run = _Run(config, data, device, bf16, fmt, model, net, opt, sched, RestorationLoss(**config.loss_weights), sampler,
+               steps, per_rank, start, step, history, best)
+    return run, data_dir
+
+def _run_folder(run:_Run, out_dir, resume, rank, world) -> Path:
+    "Step 2: the run folder (new, or the resumed one), with `config.json` and `metrics.csv`; every DDP rank learns its name."
+    run_dir = Path(resume) if resume is not None else None
+    if rank == 0:
+        if run_dir is None: run_dir = _new_run_dir(out_dir)
+        run.config.save(run_dir / 'config.json'); _write_metrics(run_dir, run.history)
+    if world > 1:
+        box = [str(run_dir)]; dist.broadcast_object_list(box, src=0); run_dir = Path(box[0])
+    return run_dir
+
+def _one_epoch(run:_Run, epoch:int, world:int, mb, say, note_steps:int|None) -> torch.Tensor:
+    "Step 3: one epoch of optimiser steps on this epoch's patches; the mean of each loss term over the ranks."
+    run.data.patches.set_epoch(epoch); run.sampler.set_epoch(epoch)
+    idx, t0, sums = torch.tensor(list(run.sampler)), time.perf_counter(), None
+    run.net.train()
+    for i in (progress_bar(range(run.steps), parent=mb) if mb else range(run.steps)):
+        terms = train_step(run.net, run.loss_fn, run.opt, *run.data.patches.batch(idx[i * run.per_rank:(i + 1) * run.per_rank]), run.bf16, run.fmt)
+        run.sched.step(); run.step += 1
+        sums = terms if sums is None else sums + terms
+        if mb and i % 10 == 0: mb.child.comment = f"loss {float(terms[0]):.4f}"
+        if note_steps and i == 0 and (note := _long_run_note(time.perf_counter() - t0, note_steps)): say(note)
+    if world > 1: dist.all_reduce(sums); sums /= world
+    return sums / run.steps
+
+def _score_epoch(run:_Run, epoch:int, means:torch.Tensor, seconds:float) -> tuple[dict, list]:
+    "Step 4: the epoch's row of `metrics.csv` — lr, loss terms, seconds and the held-out scores — and the held-out restorations."
+    means = means.tolist()
+    row = dict(epoch=epoch + 1, lr=run.sched.get_last_lr()[0], loss=means[0]) | {f'loss_{k}': v for k, v in zip(run.loss_fn.weights, means[1:])}
+    preds = [_restore(run.model, h['input'], run.data.normalizer, run.device, run.bf16, run.fmt) for h in run.data.holdout]
+    return row | dict(seconds=seconds) | _scores(list(zip(preds, run.data.holdout))), preds
+
+def _checkpoint(run:_Run, row:dict, data_dir) -> dict:
+    "What `last.pt`/`best.pt` hold: what `restore.load_model` needs (weights, normaliser, pre-processing, black level) and what resuming needs."
+    c = run.config
+    return dict(format=CHECKPOINT_FORMAT, model_state={k: v.detach().cpu().contiguous() for k, v in run.model.state_dict().items()},
+                model_config=c.model_config, normalizer=run.data.normalizer.to_dict(), preprocess=c.preprocess,
+                black_level=run.data.black_level, config=asdict(c), epoch=row['epoch'], step=run.step,
+                optimizer=run.opt.state_dict(), scheduler=run.sched.state_dict(), history=run.history,
+                holdout={k: v for k, v in row.items() if k in run.history[0]}, data_dir=str(data_dir),
+                data_fingerprint=run.data.fingerprint, torch=str(torch.__version__), best=run.best)
+
+def _keep(run:_Run, row:dict, preds:list, data_dir):
+    "Step 5: the row in the history, `best.pt` when the selection metric improved (never by inf or NaN), `last.pt`, `metrics.csv`, the PNG."
+    run.history.append(row)
+    m = run.config.select_metric
+    improved = math.isfinite(row[m]) and row[m] > run.best['value']
+    if improved: run.best = dict(epoch=row['epoch'], metric=m, value=row[m])
+    ck = _checkpoint(run, row, data_dir)
+    if improved: _save(ck, run.run_dir / 'best.pt')
+    _save(ck, run.run_dir / 'last.pt')
+    _write_metrics(run.run_dir, run.history)
+    _write_png(run.run_dir / f"holdout_{row['epoch']:03d}.png", run.data.holdout[0], preds[0],
+               f"epoch {row['epoch']}: PSNR {run.history[0]['psnr']:.2f} → {row['psnr']:.2f} dB")
+
 # %% ../nbs/07_train.ipynb #7ea26003
 def train(config:TrainConfig|None=None, # settings; default `TrainConfig()`; with `resume`, None (or the run's own)
           data_dir=None, # folder of dwell series (see `io.find_series`); with `resume`, default the run's
@@ -319,90 +418,24 @@ def train(config:TrainConfig|None=None, # settings; default `TrainConfig()`; wit
     "Train `N2NUNet` on the dwell series in `data_dir`; single process, or DDP under `torchrun`."
     rank, world, local_rank, started = _distributed()
     try:
-        ck = None
-        if resume is not None:
-            ck = load_checkpoint(resume)
-            config = _check_resume(ck, config, resume)
-            data_dir = data_dir if data_dir is not None else ck['data_dir']
-        config = config or TrainConfig()
-        if data_dir is None: raise ValueError("train: pass `data_dir`, the folder of dwell series")
-        if config.batch_size % world: raise ValueError(f"train: batch_size {config.batch_size} is not divisible by the {world} DDP processes")
-        device = _device(local_rank)
-        bf16, fmt = _use_bf16(config, device), (torch.channels_last if _use_channels_last(config, device) else torch.contiguous_format)
         show = not quiet and rank == 0
-        data = training_data(config, data_dir, device)
-        if ck: _check_same_data(ck, data, data_dir, resume)
-        if show: print(data.reports)
-
-        torch.manual_seed(config.seed)
-        model = FastN2NUNet(**config.model_config)   # `N2NUNet`'s function and checkpoints, faster (`15_fast`)
-        if ck: model.load_state_dict(ck['model_state'])
-        model = model.to(device, memory_format=fmt)
-        net = DistributedDataParallel(model, device_ids=[local_rank] if device.type == 'cuda' else None) if world > 1 else model
-        sampler = DistributedSampler(data.patches, world, rank, shuffle=True, seed=config.seed, drop_last=True)
-        per_rank = config.batch_size // world
-        steps = len(sampler) // per_rank
-        if config.max_steps_per_epoch: steps = min(steps, config.max_steps_per_epoch)
-        if steps < 1: raise ValueError(f"train: {len(data.patches)} patches make no batch of {config.batch_size}")
-        opt = torch.optim.Adam(model.parameters(), lr=config.lr, betas=config.betas)
-        sched = torch.optim.lr_scheduler.LambdaLR(opt, _lr_factor(config, steps * config.epochs))
-        loss_fn = RestorationLoss(**config.loss_weights)
-        if ck:
-            opt.load_state_dict(ck['optimizer']); sched.load_state_dict(ck['scheduler'])
-            start, step, history, best = ck['epoch'], ck['step'], ck['history'], ck['best']
-        else:
-            start, step, best = 0, 0, dict(epoch=0, metric=config.select_metric, value=-math.inf)
-            history = [dict(epoch=0) | _scores([(h['before'], h) for h in data.holdout])] if rank == 0 else []
-
-        run_dir = Path(resume) if resume is not None else None
-        if rank == 0:
-            if run_dir is None: run_dir = _new_run_dir(out_dir)
-            config.save(run_dir / 'config.json'); _write_metrics(run_dir, history)
-        if world > 1:
-            box = [str(run_dir)]; dist.broadcast_object_list(box, src=0); run_dir = Path(box[0])
-
-        last = config.epochs if stop_after is None else min(config.epochs, stop_after)
+        run, data_dir = _setup(config, data_dir, resume, rank, world, local_rank, show)
+        run.run_dir = _run_folder(run, out_dir, resume, rank, world)
+        last = run.config.epochs if stop_after is None else min(run.config.epochs, stop_after)
         bars = show and interactive()  # in a log file: one plain line per epoch instead
-        mb = master_bar(range(start, last)) if bars else None
+        mb = master_bar(range(run.start, last)) if bars else None
         say = mb.write if bars else print
-        for epoch in (mb if bars else range(start, last)):
+        for epoch in (mb if bars else range(run.start, last)):
             t0 = time.perf_counter()
-            data.patches.set_epoch(epoch); sampler.set_epoch(epoch)
-            idx = torch.tensor(list(sampler))
-            net.train()
-            sums = None
-            for i in (progress_bar(range(steps), parent=mb) if bars else range(steps)):
-                terms = train_step(net, loss_fn, opt, *data.patches.batch(idx[i * per_rank:(i + 1) * per_rank]), bf16, fmt)
-                sched.step(); step += 1
-                sums = terms if sums is None else sums + terms
-                if bars and i % 10 == 0: mb.child.comment = f"loss {float(terms[0]):.4f}"
-                if show and epoch == start and i == 0 and device.type == 'cpu':
-                    if note := _long_run_note(time.perf_counter() - t0, steps * (last - start)): say(note)
-            if world > 1: dist.all_reduce(sums); sums /= world
+            first_on_cpu = show and epoch == run.start and run.device.type == 'cpu'
+            means = _one_epoch(run, epoch, world, mb, say, run.steps * (last - run.start) if first_on_cpu else None)
             if rank == 0:
-                means = (sums / steps).tolist()
-                row = dict(epoch=epoch + 1, lr=sched.get_last_lr()[0], loss=means[0]) | {f'loss_{k}': v for k, v in zip(loss_fn.weights, means[1:])}
-                preds = [_restore(model, h['input'], data.normalizer, device, bf16, fmt) for h in data.holdout]
-                row |= dict(seconds=time.perf_counter() - t0) | _scores(list(zip(preds, data.holdout)))
-                history.append(row)
-                ck_out = dict(format=CHECKPOINT_FORMAT, model_state={k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()},
-                              model_config=config.model_config, normalizer=data.normalizer.to_dict(), preprocess=config.preprocess,
-                              black_level=data.black_level,
-                              config=asdict(config), epoch=epoch + 1, step=step, optimizer=opt.state_dict(), scheduler=sched.state_dict(),
-                              history=history, holdout={k: v for k, v in row.items() if k in history[0]}, data_dir=str(data_dir),
-                              data_fingerprint=data.fingerprint,
-                              torch=str(torch.__version__))
-                if math.isfinite(row[config.select_metric]) and row[config.select_metric] > best['value']:  # never picked by inf or NaN
-                    best = dict(epoch=epoch + 1, metric=config.select_metric, value=row[config.select_metric])
-                    _save(ck_out | dict(best=best), run_dir / 'best.pt')
-                _save(ck_out | dict(best=best), run_dir / 'last.pt')
-                _write_metrics(run_dir, history)
-                _write_png(run_dir / f'holdout_{epoch + 1:03d}.png', data.holdout[0], preds[0],
-                           f"epoch {epoch + 1}: PSNR {history[0]['psnr']:.2f} → {row['psnr']:.2f} dB")
-                if show: say(f"epoch {epoch + 1}/{config.epochs}: loss {row['loss']:.4f}, held-out PSNR {row['psnr']:.2f} dB "
-                                  f"(input {history[0]['psnr']:.2f}), SSIM {row['ssim']:.3f}")
+                row, preds = _score_epoch(run, epoch, means, time.perf_counter() - t0)
+                _keep(run, row, preds, data_dir)
+                if show: say(f"epoch {epoch + 1}/{run.config.epochs}: loss {row['loss']:.4f}, held-out PSNR {row['psnr']:.2f} dB "
+                             f"(input {run.history[0]['psnr']:.2f}), SSIM {row['ssim']:.3f}")
             if world > 1: dist.barrier()
-        return run_dir
+        return run.run_dir
     finally:
         if started: dist.destroy_process_group()
 
