@@ -340,7 +340,7 @@ def write_image(path, # destination .tif
     return atomic_write(path, lambda tmp: tifffile.imwrite(tmp, data, imagej=True, metadata=ij, **res), overwrite)
 
 # %% ../nbs/00_io.ipynb #0941e1a9
-IMAGE_SUFFIXES = ('.tif', '.tiff', '.dm3', '.dm4', '.emd', '.ser', '.hspy')
+IMAGE_SUFFIXES = tuple(s for s in ('.tif', '.tiff', *_RSCIIO) if s != '.emi')  # what `read_image` reads; an .emi is the metadata of its .ser, found through it
 CLEAN_SUFFIX = '_clean'
 
 def _dwell_key(dwell): return round(float(dwell), 4)

@@ -308,7 +308,7 @@ def _long_run_note(first_step_s:float, # wall time of the first step, s
     return (f"note: about {when} on this CPU ({steps} steps at {first_step_s:.1f} s); the method's full recipe is GPU work — "
             "for a first look on a CPU run `lowdose-stem demo`, or train fewer --epochs / --max-steps-per-epoch")
 
-# %% ../nbs/07_train.ipynb #ed45e386
+# %% ../nbs/07_train.ipynb #338edce2
 @dataclass
 class _Run:
     "Everything one training run holds: the model (and its DDP wrapper), optimiser, schedule, loss, sampler, and where it stands."
