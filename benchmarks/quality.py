@@ -15,11 +15,13 @@ benchmarks/.venvs/ and talk to this script through .npz files. Sweeps (Gaussian 
 the best setting per image by PSNR against the reference: an oracle pick, which flatters them.
 
 Scores (`lowdose_stem.metrics`, `lowdose_stem.fourier`), per image after registration to the target
-(`metrics.holdout_images`): PSNR/SSIM with the method's definitions against the target and against the reference,
-each after an intensity match (the prediction's gain and offset fitted by least squares so that its σ = 4 px
-Gaussian-smoothed version matches the reference's: units and black level, not noise); the same PSNR without the
-match (`metrics.evaluate` as is); FRC half-bit resolution against the reference; mean FRC in the specimen's
-fine-detail band (see `detail_band`); wall time.
+(`metrics.holdout_images`): PSNR/SSIM with the method's definitions (the reference's robust range, 0.1–99.9 %, as
+[0, 1]) against the target and against the reference, each after an intensity match (the prediction's gain and
+offset fitted by least squares so that its σ = 4 px Gaussian-smoothed version matches the reference's: units and
+black level, not noise); the same PSNR without the match (`metrics.evaluate` as is); FRC half-bit resolution against
+the target (independent noise; `metrics.evaluate`'s frc_nm); mean FRC in the specimen's fine-detail band (see
+`detail_band`) against the clean image (real frames: against the target, since the mean of all five shares the
+input's noise); wall time of the restoration (training times under "Runs").
 
 Run:  .venv/bin/python benchmarks/quality.py                       # build the suite, run every method, print the table
       .venv/bin/python benchmarks/quality.py --methods ours --ours-name ours-l2 --ours-config '{"w_pixel": 1.0}'
@@ -149,7 +151,7 @@ def validation_items(root: Path) -> list:
     if np_file.exists():
         z = np.load(np_file)
         def imgs_np(r, z=z):
-            return dict(restored=np.asarray(r, np.float32), target=z['target'], clean=z['reference'])
+            return dict(restored=np.asarray(r, np.float32), target=z['target'], clean=z['reference'], indep=z['target'])
         items.append(dict(name='nanoparticles', input=z['input'], dwell=None, px=float(z['px']), images=imgs_np, stem=None))
     order = ['streaks', 'srtio3', 'sim']
     for s in sorted(find_series(root / 'val'), key=lambda s: order.index(s.area) if s.area in order else 99):
@@ -161,21 +163,18 @@ def validation_items(root: Path) -> list:
     return items
 
 
-def training_pairs(root: Path, side: int = 256) -> tuple:
-    "The training pairs as ours sees them (0.2/0.5/2 µs → 4 µs, registered, rate units), cut into side² tiles: (X, Y)."
+def training_pairs(root: Path) -> tuple:
+    "The training pairs as ours sees them (0.2/0.5/2 µs → 4 µs, registered, valid region, rate units): lists X, Y."
     from lowdose_stem.io import find_series
     from lowdose_stem.align import align_to, valid_region, estimate_shift
     X, Y = [], []
     for s in find_series(root / 'train'):
         for inp, tgt in s.pairs((0.2, 0.5, 2.0), 4.0):
             sh = estimate_shift(inp.rate, tgt.rate)
-            a = align_to(inp.rate, tgt.rate, shift=sh)
+            a, _ = align_to(inp.rate, tgt.rate, shift=sh)
             ys, xs = valid_region(tgt.shape, sh)
-            a, t = a[ys, xs], tgt.rate[ys, xs]
-            for i in range(0, a.shape[0] - side + 1, side):
-                for j in range(0, a.shape[1] - side + 1, side):
-                    X.append(a[i:i + side, j:j + side]); Y.append(t[i:i + side, j:j + side])
-    return np.stack(X).astype(np.float32), np.stack(Y).astype(np.float32)
+            X.append(np.ascontiguousarray(a[ys, xs], np.float32)); Y.append(np.ascontiguousarray(tgt.rate[ys, xs], np.float32))
+    return X, Y
 
 # ---------------------------------------------------------------------------------------------------------- scores
 def intensity_match(p: np.ndarray, r: np.ndarray, sigma: float = 4.0) -> np.ndarray:
@@ -209,9 +208,10 @@ def score(imgs: dict, px: float, band: tuple) -> dict:
     out = {}
     pt, pc = intensity_match(p, t), intensity_match(p, c)
     out.update(psnr_t=float(psnr(pt, t)), ssim_t=float(ssim(pt, t)), psnr_c=float(psnr(pc, c)), ssim_c=float(ssim(pc, c)))
-    out['psnr_c_raw'] = float(evaluate(p, t, c, px)['clean_psnr'])  # the library's evaluate, no intensity match
-    f = frc(p, c, pixel_size_nm=px)
-    out['frc_nm'] = float(f.half_bit.nm)
+    e = evaluate(p, t, c, px)  # the library's evaluate as is: no intensity match
+    out['psnr_c_raw'] = e['clean_psnr']
+    out['frc_nm'] = e['frc_nm']  # FRC half-bit resolution against the target: independent noise
+    f = frc(p, np.asarray(imgs.get('indep', c), np.float64))
     fr, cv = np.asarray(f.freqs), np.asarray(f.curve)
     sel = (fr >= band[0]) & (fr <= band[1])
     out['frc_band'] = float(cv[sel].mean())
@@ -307,16 +307,17 @@ def m_care(items, ctx):
     for it in items:
         if it['dwell']: xs[it['name']], back[it['name']] = _to_rate(it, it['input']), (lambda v, it=it: _from_rate(it, v))
         else:
-            fwd, bwd = _nodwell_map(it['input'], Y)
+            fwd, bwd = _nodwell_map(it['input'], np.concatenate([y.ravel() for y in Y]))
             xs[it['name']], back[it['name']] = fwd(it['input']), bwd
     opts = dict(budget_s=budget, work_dir=str(ctx['work'] / 'care_run'), patch=64, batch=16, threads=ctx['threads'])
     t = time.perf_counter()
-    res, info = run_peer('care', 'careamics', xs, ctx['work'] / 'care', opts, dict(train_x=X, train_y=Y),
+    pairs = {**{f"train_x_{i}": a for i, a in enumerate(X)}, **{f"train_y_{i}": a for i, a in enumerate(Y)}}
+    res, info = run_peer('care', 'careamics', xs, ctx['work'] / 'care', opts, pairs,
                          timeout=budget * 4 + 900)
     if res is None: return {'_error': info}
     out = {it['name']: {'candidates': {'': back[it['name']](res[f"y_{it['name']}"])},
                         'seconds': info.get(f"predict_s_{it['name']}", 0.0)} for it in items}
-    out['_info'] = dict(info, wall_s=time.perf_counter() - t, budget_s=budget, train_tiles=int(len(X)))
+    out['_info'] = dict(info, wall_s=time.perf_counter() - t, budget_s=budget, train_pairs=len(X))
     return out
 
 
@@ -402,9 +403,16 @@ def evaluate_method(name: str, raw: dict, items: list, bands: dict) -> dict:
     return rows
 
 
-def save_result(res_dir: Path, name: str, rows: dict, info: dict, crops: dict):
+def _crop(a: np.ndarray, side: int = 96) -> np.ndarray:
+    "The centred side² crop shown in the figure."
+    y, x = (max(0, n // 2 - side // 2) for n in a.shape)
+    return np.asarray(a[y:y + side, x:x + side], np.float32)
+
+
+def save_result(res_dir: Path, name: str, rows: dict, info: dict, full: dict):
+    "The rows, run info and each image's chosen restoration (input units), so scores can be recomputed."
     res_dir.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(res_dir / f"{name}.npz", **crops)
+    np.savez_compressed(res_dir / f"{name}.npz", **full)
     (res_dir / f"{name}.json").write_text(json.dumps(dict(rows=rows, info=info), indent=1, default=str))
 
 
@@ -414,7 +422,7 @@ def load_results(res_dir: Path) -> dict:
 
 COLS = [('psnr_t', 'PSNR vs target', '{:.2f}'), ('ssim_t', 'SSIM vs target', '{:.3f}'),
         ('psnr_c', 'PSNR vs ref', '{:.2f}'), ('ssim_c', 'SSIM vs ref', '{:.3f}'),
-        ('psnr_c_raw', 'PSNR vs ref, no match', '{:.2f}'), ('frc_nm', 'FRC ½-bit vs ref (nm)', '{:.3f}'),
+        ('psnr_c_raw', 'PSNR vs ref, no match', '{:.2f}'), ('frc_nm', 'FRC ½-bit vs target (nm)', '{:.3f}'),
         ('frc_band', 'FRC in detail band', '{:.3f}'), ('seconds', 'restore s', '{:.1f}')]
 
 
@@ -449,7 +457,7 @@ def table(results: dict, items: list, bands: dict, target_rows: dict) -> str:
             rows.append(f"| {label} | {r.get('setting', '')} | " + ' | '.join(f.format(r[c]) for c, _, f in COLS) + ' |')
         tr = target_rows.get(key)
         if tr is not None:
-            rows.append('| *4 µs target itself* | | | | ' + ' | '.join(f.format(tr[c]) if c in tr else '' for c, _, f in COLS[2:]) + ' |')
+            rows.append('| *4 µs target itself* | | | | ' + ' | '.join(f.format(tr[c]) if c in tr and np.isfinite(tr[c]) else '' for c, _, f in COLS[2:]) + ' |')
         lines += rows
     notes = [f"- {n}: " + ('; '.join(f"{k} {v}" for k, v in results[n]['info'].items())) for n in names if results[n].get('info')]
     return '\n'.join(lines) + ('\n\nRuns:\n' + '\n'.join(notes) if notes else '')
@@ -460,10 +468,12 @@ def target_scores(items, bands) -> dict:
     out = {}
     for it in items:
         im = it['images'](it['input'] if it['dwell'] is None else it['input'])
-        s = score(dict(restored=im['target'], target=im['target'], clean=im['clean']), it['px'], bands[it['name']])
+        s = score(dict(im, restored=im['target']), it['px'], bands[it['name']])
+        s.pop('frc_nm')  # against itself
+        if 'indep' in im: s['frc_band'] = float('nan')  # the target is the independent reference here
         out[it['name']] = s
     keys = [k for k in out[items[0]['name']]] if out else []
-    if len(out) == len(items) and out: out['mean'] = {k: float(np.mean([out[i['name']][k] for i in items])) for k in keys}
+    if len(out) == len(items) and out: out['mean'] = {k: float(np.nanmean([out[i['name']][k] for i in items])) for k in keys}
     return out
 
 
@@ -539,26 +549,21 @@ def main():
             continue
         rows = evaluate_method(name, raw, items, bands)
         info = dict(raw.get('_info', {}), method_wall_s=round(timings[name], 1))
-        crops = {}
-        for it in items:
-            best = raw[it['name']]['candidates'][rows[it['name']]['setting']]
-            im = it['images'](best)
-            c = it.get('crop_at') or tuple(s // 2 for s in im['target'].shape)
-            sl = tuple(slice(max(0, ci - 48), ci + 48) for ci in c)
-            crops[it['name']] = intensity_match(im['restored'], im['clean'])[sl].astype(np.float32)
-        save_result(res_dir, name, rows, info, crops)
+        full = {it['name']: np.asarray(raw[it['name']]['candidates'][rows[it['name']]['setting']], np.float32) for it in items}
+        save_result(res_dir, name, rows, info, full)
         log(f"[{name}] done in {timings[name]:.0f} s")
     results = load_results(res_dir)
-    for it in items:  # crops for the figure
+    for n, r in results.items():  # scores from the cached restorations (the oracle's pick stays as it was made)
+        f = res_dir / f"{n}.npz"
+        z = np.load(f) if f.exists() else None
+        for it in items:
+            if z is None or it['name'] not in z.files or it['name'] not in r['rows']: continue
+            im = it['images'](z[it['name']])
+            r['rows'][it['name']].update(score(im, it['px'], bands[it['name']]))
+            it.setdefault('_crops', {})[n] = _crop(intensity_match(im['restored'], im['clean']))
+    for it in items:  # crops of the references for the figure
         im = it['images'](it['input'])
-        c = tuple(s // 2 for s in im['target'].shape)
-        sl = tuple(slice(max(0, ci - 48), ci + 48) for ci in c)
-        it['_crops'] = dict(target=intensity_match(im['target'], im['clean'])[sl], clean=im['clean'][sl])
-        for n in results:
-            f = res_dir / f"{n}.npz"
-            if f.exists():
-                z = np.load(f)
-                if it['name'] in z.files: it['_crops'][n] = z[it['name']]
+        it.setdefault('_crops', {}).update(target=_crop(intensity_match(im['target'], im['clean'])), clean=_crop(im['clean']))
     md = table(results, items, bands, target_scores(items, bands))
     out = a.out or root / 'table.md'
     out.write_text(md + '\n')

@@ -2,11 +2,11 @@
 
     <venv>/bin/python benchmarks/quality_peers.py {bm3d,care,tkrem} IN.npz OUT.npz [JSON options]
 
-IN.npz holds the validation inputs `x_<k>` (float32, any units) and, for `care`, the training pairs `train_x`,
-`train_y` (N, H, W); OUT.npz gets `y_<k>` (and, for sweeps, `y_<k>_<i>`, one per parameter) in the input's units,
+IN.npz holds the validation inputs `x_<k>` (float32, any units) and, for `care`, the training pairs `train_x_<i>`,
+`train_y_<i>` (2-D); OUT.npz gets `y_<k>` (and, for sweeps, `y_<k>_<i>`, one per parameter) in the input's units,
 plus `info` (JSON: parameters, wall times).
 """
-import json, sys, time
+import json, shutil, sys, time
 from pathlib import Path
 import numpy as np
 
@@ -27,7 +27,7 @@ def _noise_sigma(x):
 def run_bm3d(xs, opts):
     "BM3D on each input brought to [0, 1] by its robust range; σ = the estimate × each factor of the sweep."
     import bm3d
-    factors = opts.get('factors', [0.25, 0.35, 0.5, 0.71, 1.0, 1.41, 2.0])
+    factors = opts.get('factors', [0.25, 0.35, 0.5, 0.71, 1.0, 1.41, 2.0, 2.83, 4.0])
     out, info = {}, {}
     for k, x in xs.items():
         lo, sc = _robust(x)
@@ -49,15 +49,15 @@ def run_care(xs, opts, train_x, train_y):
     from lightning.pytorch.callbacks import Timer
     torch.set_num_threads(opts.get('threads', 2))
     budget, patch, batch = float(opts['budget_s']), int(opts.get('patch', 64)), int(opts.get('batch', 16))
-    cfg = create_care_config(experiment_name='quality', data_type='array', axes='SYX', patch_size=[patch, patch],
+    cfg = create_care_config(experiment_name='quality', data_type='array', axes='YX', patch_size=[patch, patch],
                              batch_size=batch, num_epochs=int(opts.get('epochs', 1000)), **opts.get('config', {}))
-    work = Path(opts['work_dir']); work.mkdir(parents=True, exist_ok=True)
+    work = Path(opts['work_dir'])
+    if work.exists(): shutil.rmtree(work)  # no checkpoints of an earlier run
+    work.mkdir(parents=True)
     timer = Timer(duration=dict(seconds=budget), interval='step')  # stops training once the budget is spent
     cam = CAREamist(cfg, work_dir=str(work), callbacks=[timer], enable_progress_bar=False)
-    n_val = max(1, len(train_x) // 10)
-    t = time.perf_counter()
-    cam.train(train_data=train_x[n_val:], train_data_target=train_y[n_val:],
-              val_data=train_x[:n_val], val_data_target=train_y[:n_val])
+    t = time.perf_counter()  # CAREamics sets n_val_patches patches of the training data aside for validation
+    cam.train(train_data=list(train_x), train_data_target=list(train_y))
     train_s = time.perf_counter() - t
     out, info = {}, dict(train_s=train_s, epochs_done=int(cam.trainer.current_epoch),
                          steps_done=int(cam.trainer.global_step), patch=patch, batch=batch)
@@ -101,7 +101,9 @@ if __name__ == '__main__':
     d = np.load(src)
     xs = {k[2:]: d[k].astype(np.float32) for k in d.files if k.startswith('x_')}
     if which == 'bm3d': out, info = run_bm3d(xs, opts)
-    elif which == 'care': out, info = run_care(xs, opts, d['train_x'], d['train_y'])
+    elif which == 'care':
+        n = sum(k.startswith('train_x_') for k in d.files)
+        out, info = run_care(xs, opts, [d[f"train_x_{i}"] for i in range(n)], [d[f"train_y_{i}"] for i in range(n)])
     elif which == 'tkrem': out, info = run_tkrem(xs, opts)
     else: raise SystemExit(f"unknown peer {which!r}")
     np.savez(dst, info=json.dumps(info), **out)
