@@ -495,11 +495,13 @@ def figure(path: Path, results: dict, items: list, crop: int = 96):
     fig.tight_layout(pad=0.2)
     fig.savefig(path, dpi=80)
     plt.close(fig)
+    from PIL import Image
+    Image.open(path).convert('L').save(path, optimize=True)  # grey panels: an 8-bit grey PNG is a third of the RGBA one
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0], formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument('--methods', default='all', help=f"comma-separated subset of {','.join(ALL_METHODS)} to (re)run; the others come from the cache")
+    ap.add_argument('--methods', default='all', help=f"comma-separated subset of {','.join(ALL_METHODS)} to (re)run, 'all' or 'none' (only the table and figure); the others come from the cache")
     ap.add_argument('--black-level', type=float, default=100.0, help='counts added to every acquired image (0: none); each value has its own suite')
     ap.add_argument('--budget-s', type=float, default=180.0, help="ours' training wall time, s (CARE gets what ours used)")
     ap.add_argument('--ours-config', default='{}', help='JSON merged into the default TrainConfig, e.g. \'{"w_pixel": 1.0}\'')
@@ -526,7 +528,7 @@ def main():
         im = it['images'](it['input'])
         bands[it['name']] = detail_band(im['clean'], None if it['dwell'] is None else im['target'])
     res_dir = root / 'results'
-    methods = list(ALL_METHODS) if a.methods == 'all' else [m.strip() for m in a.methods.split(',')]
+    methods = list(ALL_METHODS) if a.methods == 'all' else [] if a.methods == 'none' else [m.strip() for m in a.methods.split(',')]
     bad = set(methods) - set(ALL_METHODS)
     if bad: raise SystemExit(f"--methods: unknown {sorted(bad)}; choose from {ALL_METHODS}")
     ctx = dict(root=root, work=root / 'work', threads=a.threads, budget_s=a.budget_s, ours_config=json.loads(a.ours_config),
