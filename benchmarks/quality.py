@@ -5,8 +5,8 @@ Suite (built once, cached under benchmarks/.cache/suite-bl<black level>/):
   target, the mean of all five as the reference ("clean" column; it shares frame 0's noise at 1/5 of the weight);
 - `streaks`, `srtio3`: real high-dose HAADF images (haadf_streaks 512², srtio3_jitter 1024² binned 2× → 512²), lightly
   smoothed and scaled to a HAADF fraction η, used as the specimen of `simulate.acquire` at 0.2, 0.5, 1, 2, 4 µs, written
-  as dwell series; a black level (--black-level counts, default 100) is added to every acquired image, as real
-  detectors do. Training regions and validation crops are disjoint;
+  as dwell series; a black level (--black-level counts, default 100) stays in every acquired image, as real
+  detectors record it, and no file says what it is. Training regions and validation crops are disjoint;
 - `sim`: our own simulated series (`simulate.write_dataset`), same black level.
 Methods restore the held-out 1 µs validation input of every area (frame 0 for `nanoparticles`): input, Gaussian (σ
 swept), BM3D (σ estimated, swept), CAREamics CARE (trained on the same pairs for ours' wall time), tk-r-em pretrained
@@ -58,39 +58,35 @@ def _as_specimen(img: np.ndarray, px: float, eta: tuple, smooth: float):
     return StemImage((eta[0] + (eta[1] - eta[0]) * u).astype(np.float32), px, None, dict(kind='specimen', source='real'))
 
 
-def _scan_for(px: float):
+def _black_scan(black: float):
+    "Our simulator's scan with a read-out black level of `black` counts left in the data (0: the signal above it, no offset)."
+    from lowdose_stem.simulate import ScanParams
+    return ScanParams(black_level=black) if black else ScanParams(black=False)
+
+
+def _scan_for(px: float, black: float):
     "The default scan artifacts, with their nm-sized parameters scaled so that they are as many pixels as at our simulator's pixel size."
-    from lowdose_stem.simulate import ScanParams, DEFAULT_PIXEL_SIZE_NM
+    from lowdose_stem.simulate import DEFAULT_PIXEL_SIZE_NM
     f = px / DEFAULT_PIXEL_SIZE_NM
-    sp = ScanParams()
+    sp = _black_scan(black)
     return dataclasses.replace(sp, flyback_lag_nm=sp.flyback_lag_nm * f, mains_nm=sp.mains_nm * f,
                                drift_nm_per_s=tuple(v * f for v in sp.drift_nm_per_s))
 
 
 def _write_series(folder: Path, name: str, spec, seed: int, black: float, scan=None):
-    "Acquire `spec` at every dwell (in order, drifting), add the black level, write `<name>/<name>_<d>us.tif` + clean."
+    "Acquire `spec` at every dwell (in order, drifting) with a black level, write `<name>/<name>_<d>us.tif` + clean."
     from lowdose_stem.simulate import acquire, clean_signal, _seeds
     from lowdose_stem.io import write_image, CLEAN_SUFFIX
-    scan = scan or _scan_for(spec.pixel_size_nm)
+    scan = scan or _scan_for(spec.pixel_size_nm, black)
     t0, ref = 0.0, None
     for d, s in zip(DWELLS, _seeds(seed, len(DWELLS))):
         img = acquire(spec, d, scan=scan, seed=s, t0_s=t0)
         t0 += img.meta['frame_time_s'] + 5.0
-        write_image(folder / name / f"{name}_{d:g}us.tif", dataclasses.replace(img, data=img.data + np.float32(black)),
-                    meta=dict(area=name, black_level=black), overwrite=True)
+        write_image(folder / name / f"{name}_{d:g}us.tif", img, meta=dict(area=name), overwrite=True)  # as a real file: no black level recorded
         ref = img
     truth = clean_signal(spec, gain=scan.gain, offset_px=ref.meta['drift_px'])
     write_image(folder / name / f"{name}{CLEAN_SUFFIX}.tif", truth, meta=dict(area=name, aligned_with_dwell_us=ref.dwell_us),
                 overwrite=True)
-
-
-def _add_black(folder: Path, black: float):
-    "Add the black level to every acquisition (not the clean reference) that `write_dataset` wrote under `folder`."
-    from lowdose_stem.io import read_image, write_image, CLEAN_SUFFIX
-    for p in sorted(folder.glob('*/*us.tif')):
-        im = read_image(p)
-        write_image(p, dataclasses.replace(im, data=im.data + np.float32(black)), meta={**im.meta, 'black_level': black},
-                    overwrite=True)
 
 
 def build_suite(root: Path, black: float, real: Path | None) -> dict:
@@ -129,8 +125,7 @@ def build_suite(root: Path, black: float, real: Path | None) -> dict:
     for folder, shape, seed in ((train, (256, 512), 11), (val, (S, S), 12)):
         tmp = root / '_sim'
         if tmp.exists(): shutil.rmtree(tmp)
-        write_dataset(tmp, n_areas=1, shape=shape, seed=seed, progress=False)
-        _add_black(tmp, black)
+        write_dataset(tmp, n_areas=1, shape=shape, seed=seed, progress=False, scan=_black_scan(black))
         src = tmp / 'area01'
         (folder / 'sim').mkdir(parents=True, exist_ok=True)
         for p in src.iterdir(): p.rename(folder / 'sim' / p.name.replace('area01', 'sim'))
@@ -502,7 +497,7 @@ def figure(path: Path, results: dict, items: list, crop: int = 96):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0], formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--methods', default='all', help=f"comma-separated subset of {','.join(ALL_METHODS)} to (re)run, 'all' or 'none' (only the table and figure); the others come from the cache")
-    ap.add_argument('--black-level', type=float, default=100.0, help='counts added to every acquired image (0: none); each value has its own suite')
+    ap.add_argument('--black-level', type=float, default=100.0, help="the read-out's black level left in every acquired image, counts (0: none, the signal above it); each value has its own suite")
     ap.add_argument('--budget-s', type=float, default=180.0, help="ours' training wall time, s (CARE gets what ours used)")
     ap.add_argument('--ours-config', default='{}', help='JSON merged into the default TrainConfig, e.g. \'{"w_pixel": 1.0}\'')
     ap.add_argument('--ours-name', default='ours', help='name of this row of ours in the cache and the table (e.g. ours-l2)')
