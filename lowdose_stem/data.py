@@ -51,13 +51,13 @@ def _block_means(a:np.ndarray, block:tuple) -> np.ndarray:
     h, w = h // by * by, w // bx * bx
     return a[:h, :w].reshape(h // by, by, w // bx, bx).mean((1, 3), dtype=np.float64).ravel()
 
-def _registered(series:DwellSeries, shifts:dict|None) -> tuple[np.ndarray, list]:
+def _registered(series:DwellSeries) -> tuple[np.ndarray, list]:
     "(dwells, images): every image of `series` registered onto the longest dwell's, cropped to the part all of them hold."
     dwells = np.array(series.dwells, np.float64)
     ref = series[dwells[-1]].data
     moved, ys, xs = [], slice(0, ref.shape[0]), slice(0, ref.shape[1])
     for d in dwells:
-        a, shift = (ref, (0.0, 0.0)) if d == dwells[-1] else align_to(series[d].data, ref, shift=(shifts or {}).get(d))
+        a, shift = (ref, (0.0, 0.0)) if d == dwells[-1] else align_to(series[d].data, ref)
         vy, vx = valid_region(ref.shape, shift)   # no wrapped-around content
         ys, xs = slice(max(ys.start, vy.start), min(ys.stop, vy.stop)), slice(max(xs.start, vx.start), min(xs.stop, vx.stop))
         moved.append(a)
@@ -88,14 +88,13 @@ def _common_point(a:np.ndarray, s:np.ndarray) -> tuple[float, float, float, floa
 # %% ../nbs/04_data.ipynb #9c3171f8
 def fit_black_level(series:DwellSeries, # one area at two or more dwell times (three or more to check the fit)
                     block:int=16, # side of the blocks whose means are fitted, pixels
-                    shifts:dict|None=None, # dwell → (dy, dx) onto the longest dwell, if already measured; else estimated
                     max_error:float=0.1, # warn when the black level's error exceeds this fraction of the shortest dwell's signal
                     max_nonlinearity:float=0.05, # warn when a dwell time's readings leave the lines by more than this fraction
                    ) -> BlackLevelFit:
     "Measure the black level and dead time of one area from its dwell series: data(t) = b + s·(t − t_dead)."
     if len(series.dwells) < 2:
         raise ValueError(f"area {series.area!r}: the black level needs images at two or more dwell times; it has {series._have()}")
-    dwells, images = _registered(series, shifts)
+    dwells, images = _registered(series)
     block = max(2, min(block, min(images[0].shape) // 4) // 2 * 2)   # at least 4 × 4 blocks on a small image
     images = [im[:im.shape[0] // block * block] for im in images]   # whole blocks, so the even and odd rows tile alike
     v = np.stack([_block_means(a, (block, block)) for a in images])

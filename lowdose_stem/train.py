@@ -323,9 +323,9 @@ class _Run:
     "Everything one training run holds: the model (and its DDP wrapper), optimiser, schedule, loss, sampler, and where it stands."
     config: TrainConfig; data: TrainingData; device: torch.device; bf16: bool; fmt: object
     model: object; net: object; opt: object; sched: object; loss_fn: object; sampler: object
-    steps: int; per_rank: int; start: int; step: int; history: list; best: dict; run_dir: Path|None = None
+    steps: int; per_rank: int; start: int; step: int; history: list; best: dict; data_dir: Path; run_dir: Path|None = None
 
-def _setup(config, data_dir, resume, rank, world, local_rank, show) -> tuple[_Run, object]:
+def _setup(config, data_dir, resume, rank, world, local_rank, show) -> _Run:
     "Step 1: the run's settings (its own when resuming), its data checked, a model, an optimiser and a schedule — fresh or restored."
     ck = None
     if resume is not None:
@@ -359,8 +359,8 @@ def _setup(config, data_dir, resume, rank, world, local_rank, show) -> tuple[_Ru
         start, step, best = 0, 0, dict(epoch=0, metric=config.select_metric, value=-math.inf)
         history = [dict(epoch=0) | _scores([(h['before'], h) for h in data.holdout])] if rank == 0 else []
     run = _Run(config, data, device, bf16, fmt, model, net, opt, sched, RestorationLoss(**config.loss_weights), sampler,
-               steps, per_rank, start, step, history, best)
-    return run, data_dir
+               steps, per_rank, start, step, history, best, Path(data_dir))
+    return run
 
 def _run_folder(run:_Run, out_dir, resume, rank, world) -> Path:
     "Step 2: the run folder (new, or the resumed one), with `config.json` and `metrics.csv`; every DDP rank learns its name."
@@ -393,23 +393,23 @@ def _score_epoch(run:_Run, epoch:int, means:torch.Tensor, seconds:float) -> tupl
     preds = [_restore(run.model, h['input'], run.data.normalizer, run.device, run.bf16, run.fmt) for h in run.data.holdout]
     return row | dict(seconds=seconds) | _scores(list(zip(preds, run.data.holdout))), preds
 
-def _checkpoint(run:_Run, row:dict, data_dir) -> dict:
+def _checkpoint(run:_Run, row:dict) -> dict:
     "What `last.pt`/`best.pt` hold: what `restore.load_model` needs (weights, normaliser, pre-processing, black level) and what resuming needs."
     c = run.config
     return dict(format=CHECKPOINT_FORMAT, model_state={k: v.detach().cpu().contiguous() for k, v in run.model.state_dict().items()},
                 model_config=c.model_config, normalizer=run.data.normalizer.to_dict(), preprocess=c.preprocess,
                 black_level=run.data.black_level, config=asdict(c), epoch=row['epoch'], step=run.step,
                 optimizer=run.opt.state_dict(), scheduler=run.sched.state_dict(), history=run.history,
-                holdout={k: v for k, v in row.items() if k in run.history[0]}, data_dir=str(data_dir),
+                holdout={k: v for k, v in row.items() if k in run.history[0]}, data_dir=str(run.data_dir),
                 data_fingerprint=run.data.fingerprint, torch=str(torch.__version__), best=run.best)
 
-def _keep(run:_Run, row:dict, preds:list, data_dir):
+def _keep(run:_Run, row:dict, preds:list):
     "Step 5: the row in the history, `best.pt` when the selection metric improved (never by inf or NaN), `last.pt`, `metrics.csv`, the PNG."
     run.history.append(row)
     m = run.config.select_metric
     improved = math.isfinite(row[m]) and row[m] > run.best['value']
     if improved: run.best = dict(epoch=row['epoch'], metric=m, value=row[m])
-    ck = _checkpoint(run, row, data_dir)
+    ck = _checkpoint(run, row)
     if improved: _save(ck, run.run_dir / 'best.pt')
     _save(ck, run.run_dir / 'last.pt')
     _write_metrics(run.run_dir, run.history)
@@ -428,7 +428,7 @@ def train(config:TrainConfig|None=None, # settings; default `TrainConfig()`; wit
     rank, world, local_rank, started = _distributed()
     try:
         show = not quiet and rank == 0
-        run, data_dir = _setup(config, data_dir, resume, rank, world, local_rank, show)
+        run = _setup(config, data_dir, resume, rank, world, local_rank, show)
         run.run_dir = _run_folder(run, out_dir, resume, rank, world)
         last = run.config.epochs if stop_after is None else min(run.config.epochs, stop_after)
         bars = show and interactive()  # in a log file: one plain line per epoch instead
@@ -440,7 +440,7 @@ def train(config:TrainConfig|None=None, # settings; default `TrainConfig()`; wit
             means = _one_epoch(run, epoch, world, mb, say, run.steps * (last - run.start) if first_on_cpu else None)
             if rank == 0:
                 row, preds = _score_epoch(run, epoch, means, time.perf_counter() - t0)
-                _keep(run, row, preds, data_dir)
+                _keep(run, row, preds)
                 if show: say(f"epoch {epoch + 1}/{run.config.epochs}: loss {row['loss']:.4f}, held-out PSNR {row['psnr']:.2f} dB "
                              f"(input {run.history[0]['psnr']:.2f}), SSIM {row['ssim']:.3f}")
             if world > 1: dist.barrier()
