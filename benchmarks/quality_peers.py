@@ -42,7 +42,7 @@ def run_bm3d(xs, opts):
 
 
 def run_care(xs, opts, train_x, train_y):
-    "CAREamics CARE (U-Net, MAE loss) trained on the same pairs, time-boxed by Lightning's max_time."
+    "CAREamics CARE (U-Net, MAE loss) trained on the same pairs for the given wall time (a Lightning Timer; its early stopping off)."
     import torch
     from careamics import CAREamist
     from careamics.config import create_care_config
@@ -51,6 +51,7 @@ def run_care(xs, opts, train_x, train_y):
     budget, patch, batch = float(opts['budget_s']), int(opts.get('patch', 64)), int(opts.get('batch', 16))
     cfg = create_care_config(experiment_name='quality', data_type='array', axes='YX', patch_size=[patch, patch],
                              batch_size=batch, num_epochs=int(opts.get('epochs', 1000)), **opts.get('config', {}))
+    cfg.training_config.early_stopping_params = None  # the budget, not a plateau of val_loss, ends training: ours' wall time
     work = Path(opts['work_dir'])
     if work.exists(): shutil.rmtree(work)  # no checkpoints of an earlier run
     work.mkdir(parents=True)
