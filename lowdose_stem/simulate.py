@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 import numpy as np
 from scipy import ndimage, signal
 from scipy.spatial import cKDTree
@@ -19,7 +20,7 @@ __all__ = ['ATOMS_PER_NM3', 'Z', 'DEFAULT_PIXEL_SIZE_NM', 'DEFAULT_BEAM_CURRENT_
            'AMORPHOUS', 'RESIN_ATOMS_PER_NM3', 'SPECIMEN_FAMILIES', 'SCAN_RANGES', 'MAX_DEAD_FRACTION',
            'haadf_coefficients', 'powerlaw_field', 'specimen', 'ScanParams', 'time_map', 'acquire', 'simulate_series',
            'clean_signal', 'write_dataset', 'atom_cross_section', 'lattice_columns', 'crystal_specimen',
-           'amorphous_specimen', 'stained_specimen', 'random_specimen', 'ScanDraw', 'random_scan_params',
+           'amorphous_specimen', 'stained_specimen', 'Family', 'random_specimen', 'ScanDraw', 'random_scan_params',
            'random_acquisition']
 
 # %% ../nbs/01_simulate.ipynb #ef104c9a
@@ -529,11 +530,18 @@ def _draw_stained(rng, shape, px):
                 membranes=int(rng.poisson(2 * area + 1)), membrane_nm=(10, rng.uniform(20, 150)), filaments=int(rng.poisson(area + 1)),
                 filament_nm=rng.uniform(2, 10), granules=int(rng.poisson(20 * area)), granule_nm=rng.uniform(4, 12), z_exponent=rng.uniform(1.6, 2.0))
 
-SPECIMEN_FAMILIES = {  # name: (function, the pixel sizes it is drawn at (nm), how its parameters are drawn)
-    'islands': (specimen, (0.05, 1.0), _draw_islands),
-    'crystal': (crystal_specimen, (0.01, 0.16), _draw_crystal),
-    'amorphous': (amorphous_specimen, (0.01, 1.0), _draw_amorphous),
-    'stained': (stained_specimen, (0.1, 1.0), _draw_stained),
+class Family(NamedTuple):
+    "A specimen family of `random_specimen`."
+    make: object # the function making it: (shape, pixel_size_nm, seed, probe_sigma_nm=..., **params) → StemImage
+    pixel_size_nm: tuple # (low, high): the sampling it is drawn at, nm per pixel
+    weight: float # how often it is drawn, relative to the other families drawn at that sampling
+    draw: object # (rng, shape, pixel_size_nm) → its drawn params
+
+SPECIMEN_FAMILIES = {  # amorphous films at half weight: every other family has one already (carbon support, film, resin)
+    'islands': Family(specimen, (0.05, 1.0), 1.0, _draw_islands),
+    'crystal': Family(crystal_specimen, (0.01, 0.16), 1.0, _draw_crystal),
+    'amorphous': Family(amorphous_specimen, (0.01, 1.0), 0.5, _draw_amorphous),
+    'stained': Family(stained_specimen, (0.1, 1.0), 1.0, _draw_stained),
 }
 
 def random_specimen(rng:np.random.Generator, # the generator to draw from
@@ -542,11 +550,12 @@ def random_specimen(rng:np.random.Generator, # the generator to draw from
                     probe_sigma_nm:float|None=None, # Gaussian probe blur (σ, nm)
                    ) -> StemImage:
     "A specimen (η) of a family drawn among those that make sense at this sampling, with drawn parameters."
-    names = [k for k, (_, (lo, hi), _) in SPECIMEN_FAMILIES.items() if lo <= pixel_size_nm <= hi]
+    names = [k for k, f in SPECIMEN_FAMILIES.items() if f.pixel_size_nm[0] <= pixel_size_nm <= f.pixel_size_nm[1]]
     if not names: raise ValueError(f"pixel_size_nm={pixel_size_nm}: no specimen family is drawn at this sampling")
-    make, _, draw = SPECIMEN_FAMILIES[name := names[rng.integers(len(names))]]
-    params = draw(rng, shape, pixel_size_nm)
-    spec = make(shape, pixel_size_nm, int(rng.integers(2 ** 31)), probe_sigma_nm=probe_sigma_nm, **params)
+    w = np.array([SPECIMEN_FAMILIES[k].weight for k in names])
+    family = SPECIMEN_FAMILIES[name := names[rng.choice(len(names), p=w / w.sum())]]
+    params = family.draw(rng, shape, pixel_size_nm)
+    spec = family.make(shape, pixel_size_nm, int(rng.integers(2 ** 31)), probe_sigma_nm=probe_sigma_nm, **params)
     spec.meta.update(family=name, drawn=params)
     return spec
 
