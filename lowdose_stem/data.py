@@ -93,7 +93,7 @@ def fit_black_level(series:DwellSeries, # one area at two or more dwell times (t
                    ) -> BlackLevelFit:
     "Measure the black level and dead time of one area from its dwell series: data(t) = b + s·(t − t_dead)."
     if len(series.dwells) < 2:
-        raise ValueError(f"area {series.area!r}: the black level needs images at two or more dwell times; it has {series._have()}")
+        raise ValueError(f"area {series.area!r}: the black level needs images at two or more dwell times; it has {series.dwell_list}")
     dwells, images = _registered(series)
     block = max(2, min(block, min(images[0].shape) // 4) // 2 * 2)   # at least 4 × 4 blocks on a small image
     images = [im[:im.shape[0] // block * block] for im in images]   # whole blocks, so the even and odd rows tile alike

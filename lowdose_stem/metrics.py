@@ -11,12 +11,11 @@ __all__ = ['robust_range', 'normalise_pair', 'psnr', 'snr_db', 'ssim', 'MetricsT
            'evaluate_series', 'plot_evaluation']
 
 # %% ../nbs/09_evaluate.ipynb #877f02f6
-from .fourier import _as_torch, _to_numpy
+from .fourier import as_float_tensor
 
 def _to_torch(x) -> tuple:
-    "`x` as a float tensor (numpy → float64; tensors as `fourier._as_torch` makes them) and the function that turns a result back into `x`'s kind (a float for one numpy image, an array for a stack, the tensor itself)"
-    if isinstance(x, torch.Tensor): return _as_torch(x)
-    return torch.as_tensor(np.asarray(x, dtype=np.float64)), _to_numpy
+    "`x` as `fourier.as_float_tensor` makes it, numpy input in float64 (a score sums millions of squared differences)."
+    return as_float_tensor(x, np.float64)
 
 # %% ../nbs/09_evaluate.ipynb #4da6d266
 def robust_range(img, # image (H, W) or batch (..., H, W), numpy or torch

@@ -14,7 +14,7 @@ from fastprogress.fastprogress import progress_bar
 from .io import StemImage, read_image, write_image, interactive
 from .fourier import preprocess
 from .data import Normalizer
-from .model import N2NUNet, pad_to_multiple
+from .model import N2NUNet, UNetCore, pad_to_multiple
 from .fast import inference_net, fast_dtype
 
 # %% auto #0
@@ -293,11 +293,6 @@ def restore_files(paths, # image files (.tif, .dm3/.dm4, .emd, .ser, ...), or on
     return written
 
 # %% ../nbs/08_restore.ipynb #8e03218b
-class _Core(nn.Module):
-    "The U-Net proper (sides already multiples of 2^depth), for tracing."
-    def __init__(self, net): super().__init__(); self.net = net
-    def forward(self, x): return self.net._unet(x)
-
 class _Padded(nn.Module):
     "Pad to a multiple of `m` as `N2NUNet` does, run the traced core, crop back (scriptable)."
     def __init__(self, core, m:int): super().__init__(); self.core, self.m = core, m
@@ -316,7 +311,7 @@ def export_torchscript(model, # a `RestorationModel` or a checkpoint path
     net = N2NUNet(**model.net.config).eval()
     net.load_state_dict({k: v.float().cpu() for k, v in model.net.state_dict().items()})
     m = 2 ** net.depth
-    with torch.no_grad(): core = torch.jit.trace(_Core(net), torch.rand(1, 1, 2 * m, 2 * m))
+    with torch.no_grad(): core = torch.jit.trace(UNetCore(net), torch.rand(1, 1, 2 * m, 2 * m))
     scripted = torch.jit.script(_Padded(core, m))
     extra = {'lowdose_stem.json': json.dumps({'normalizer': model.normalizer.to_dict(), 'preprocess': model.preprocess,
                                               'model_config': net.config, 'source': model.source,
