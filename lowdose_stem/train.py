@@ -133,7 +133,8 @@ def training_data(config:TrainConfig, # dwell times, pre-processing and patch se
     pairs, holdout, reports = [], [], []
     for s, train_pairs, (hin, tgt) in sets:
         for inp, _ in train_pairs + [(hin, tgt)]:
-            reports.append(pair_report(inp, tgt, name=f"{s.area} {inp.dwell_us:g} µs" + (' (held out)' if inp is hin else ''), black=s.black_fit))
+            reports.append(pair_report(inp, tgt, name=f"{s.area} {inp.dwell_us:g} µs" + (' (held out)' if inp is hin else ''), black=s.black_fit,
+                                       shift=None if s.black_fit is None else s.black_fit.shift_onto(inp.dwell_us, tgt.dwell_us)))
             aligned, shift = align_to(inp, tgt, shift=reports[-1].shift)  # registered once, by the report
             v = valid_region(tgt.shape, shift)
             if inp is not hin: pairs.append((norm.normalize(prep(aligned))[v], norm.normalize(tgt)[v])); continue
