@@ -24,8 +24,8 @@ from .data import Normalizer, PairedPatches
 from .model import N2NUNet
 from .fast import FastN2NUNet, fast_dtype
 from .losses import RestorationLoss
-from .metrics import evaluate, MetricsTable, normalise_pair
-from .restore import CHECKPOINT_FORMAT, load_checkpoint, restoration_checkpoint
+from .metrics import MetricsTable, HoldoutPair, holdout_pair, mean_scores, normalise_pair
+from .restore import RestorationModel, restore, load_checkpoint, restoration_checkpoint
 
 # %% ../nbs/07_train.ipynb #b84af734
 _LOSS_DEFAULTS = {k: p.default for k, p in inspect.signature(RestorationLoss).parameters.items() if k.startswith('w_')}
@@ -102,15 +102,10 @@ class TrainingData:
     "What `training_data` prepared: patches, the normaliser, the held-out images and the pair reports."
     patches: PairedPatches
     normalizer: Normalizer
-    holdout: list # one dict per area: name, input (normalised, filtered), before/target/clean (rate units), pixel_size_nm
+    holdout: list # one `metrics.HoldoutPair` per area: the held-out pair as acquired, registered (centred crops with `holdout_crop`)
     reports: object # `align.PairTable` of every training and held-out pair
     black_level: dict|None = None # the areas' black level and dead time (median, and each area's fit); None if unknown
     fingerprint: list|None = None # what was read: [file relative to the data folder, shape, dwell µs] each (`data_fingerprint`)
-
-def _centre(v:tuple, crop:int|None) -> tuple:
-    "Shrink the slices `v` to a centred `crop`×`crop` window (or leave them)."
-    if crop is None: return v
-    return tuple(slice(s.start + max(0, (s.stop - s.start - crop) // 2), s.start + max(0, (s.stop - s.start - crop) // 2) + min(crop, s.stop - s.start)) for s in v)
 
 def _black_levels(series:list) -> dict|None:
     "The training data's black level and dead time: each area's fit and their medians (what a restore of a lone image falls back on)."
@@ -123,7 +118,7 @@ def training_data(config:TrainConfig, # dwell times, pre-processing and patch se
                   data_dir, # folder of `<area>/<area>_<dwell>us.tif` files (see `io.find_series`)
                   device='cpu', # where the patches are gathered
                  ) -> TrainingData:
-    "Read, register, report, pre-process, normalise and patch the training pairs; prepare the held-out pairs."
+    "Read, register, report, pre-process, normalise and patch the training pairs; register and report the held-out pairs."
     series = find_series(data_dir)
     check_areas(series, config)
     try: sets = [(s, s.pairs(config.inputs, config.target), s.holdout(config.holdout, config.target)) for s in series]
@@ -135,13 +130,11 @@ def training_data(config:TrainConfig, # dwell times, pre-processing and patch se
         for inp, _ in train_pairs + [(hin, tgt)]:
             reports.append(pair_report(inp, tgt, name=f"{s.area} {inp.dwell_us:g} µs" + (' (held out)' if inp is hin else ''), black=s.black_fit,
                                        shift=None if s.black_fit is None else s.black_fit.shift_onto(inp.dwell_us, tgt.dwell_us)))
+            if inp is hin:  # kept as acquired: restored and scored as `metrics.evaluate_series` does, every epoch
+                holdout.append(holdout_pair(s, config.holdout, config.target, reports[-1].shift, config.holdout_crop)); continue
             aligned, shift = align_to(inp, tgt, shift=reports[-1].shift)  # registered once, by the report
             v = valid_region(tgt.shape, shift)
-            if inp is not hin: pairs.append((norm.normalize(prep(aligned))[v], norm.normalize(tgt)[v])); continue
-            v = _centre(v, config.holdout_crop)
-            clean = None if s.clean is None else s.clean.rate[v]  # on the target's grid, as `metrics.holdout_images` takes it
-            holdout.append(dict(name=s.area, input=norm.normalize(prep(aligned))[v], before=aligned.rate[v],
-                                target=tgt.rate[v], clean=clean, pixel_size_nm=tgt.pixel_size_nm))
+            pairs.append((norm.normalize(prep(aligned))[v], norm.normalize(tgt)[v]))
     patches = PairedPatches(pairs, config.patch, config.repeats, config.threshold, config.seed, config.augment, device)
     return TrainingData(patches, norm, holdout, pair_table(reports), _black_levels(series), data_fingerprint(series, data_dir))
 
@@ -259,17 +252,13 @@ def _check_same_data(ck:dict, data, data_dir, path):
                      f"{first(gone, 'of its images missing or changed')}, {first(new, 'other images')}; resume on its own data or start a new run")
 
 # %% ../nbs/07_train.ipynb #e026a511
-def _restore(model, x:np.ndarray, norm:Normalizer, device, bf16:bool, fmt) -> np.ndarray:
-    "Run `model` on one normalised image; back to counts/µs."
-    model.eval()
-    with torch.no_grad(), torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
-        y = model(_net_input(torch.as_tensor(np.ascontiguousarray(x), device=device)[None, None], bf16, fmt))
-    return norm.denormalize(y.float()[0, 0].cpu().numpy())
+def _holdout_model(net, data:TrainingData, config:TrainConfig) -> RestorationModel:
+    "The network being trained, as `restore` takes it: with the normaliser, pre-processing and black level its checkpoint holds."
+    return RestorationModel(net, data.normalizer, config.preprocess, info=dict(black_level=data.black_level))
 
-def _scores(images:list) -> dict:
-    "Mean of `metrics.evaluate` over (pred, holdout dict) pairs."
-    rows = [evaluate(p, h['target'], clean=h['clean'], pixel_size_nm=h['pixel_size_nm']) for p, h in images]
-    return {k: float(np.mean([r[k] for r in rows])) for k in rows[0]}
+def _holdout_scores(images:list, holdout:list) -> dict:
+    "The mean over the areas of `HoldoutPair.score` of each area's image (made from its held-out input): what `evaluate_series` scores."
+    return mean_scores([h.score(im) for h, im in zip(holdout, images)])
 
 # %% ../nbs/07_train.ipynb #14777939
 def _new_run_dir(out_dir) -> Path:
@@ -285,14 +274,15 @@ def _write_metrics(run_dir:Path, history:list):
     finite = [{k: v if not isinstance(v, float) or math.isfinite(v) else None for k, v in r.items()} for r in history]
     MetricsTable(finite).to_csv(run_dir / 'metrics.csv', overwrite=True)
 
-def _write_png(path:Path, h:dict, pred:np.ndarray, title:str, n:int=128):
-    "Before/after/target crops (centre, n×n) of one held-out area."
+def _write_png(path:Path, h:HoldoutPair, pred, title:str, n:int=128):
+    "Before/after/target crops (centre, n×n) of one held-out area, registered onto the target as they are scored."
     from matplotlib.figure import Figure
-    H, W = pred.shape
+    images = (('held-out input', h.registered(h.input)), ('restored', h.registered(pred)), ('target', h.references['target']))
+    H, W = images[-1][1].shape
     v = (slice(max(0, (H - n) // 2), (H + n) // 2), slice(max(0, (W - n) // 2), (W + n) // 2))
-    lo, hi = np.percentile(h['target'][v], (0.5, 99.5))
+    lo, hi = np.percentile(images[-1][1][v], (0.5, 99.5))
     fig = Figure(figsize=(7.5, 2.8))
-    for ax, (name, im) in zip(fig.subplots(1, 3), (('held-out input', h['before']), ('restored', pred), ('target', h['target']))):
+    for ax, (name, im) in zip(fig.subplots(1, 3), images):
         ax.imshow(im[v], cmap='gray', vmin=lo, vmax=hi); ax.set_title(name, fontsize=9); ax.axis('off')
     fig.suptitle(title, fontsize=9); fig.tight_layout()
     atomic_write(path, lambda p: fig.savefig(p, format='png', dpi=80), overwrite=True)
@@ -350,7 +340,7 @@ def _setup(config, data_dir, resume, rank, world, local_rank, show) -> _Run:
         start, step, history, best = ck['epoch'], ck['step'], ck['history'], ck['best']
     else:
         start, step, best = 0, 0, dict(epoch=0, metric=config.select_metric, value=-math.inf)
-        history = [dict(epoch=0) | _scores([(h['before'], h) for h in data.holdout])] if rank == 0 else []
+        history = [dict(epoch=0) | _holdout_scores([h.input for h in data.holdout], data.holdout)] if rank == 0 else []
     run = _Run(config, data, device, bf16, fmt, model, net, opt, sched, RestorationLoss(**config.loss_weights), sampler,
                steps, per_rank, start, step, history, best, Path(data_dir))
     return run
@@ -383,8 +373,9 @@ def _score_epoch(run:_Run, epoch:int, means:torch.Tensor, seconds:float) -> tupl
     "Step 4: the epoch's row of `metrics.csv` — lr, loss terms, seconds and the held-out scores — and the held-out restorations."
     means = means.tolist()
     row = dict(epoch=epoch + 1, lr=run.sched.get_last_lr()[0], loss=means[0]) | {f'loss_{k}': v for k, v in zip(run.loss_fn.weights, means[1:])}
-    preds = [_restore(run.model, h['input'], run.data.normalizer, run.device, run.bf16, run.fmt) for h in run.data.holdout]
-    return row | dict(seconds=seconds) | _scores(list(zip(preds, run.data.holdout))), preds
+    model = _holdout_model(run.model, run.data, run.config)
+    preds = [restore(h.input, model, quiet=True) for h in run.data.holdout]
+    return row | dict(seconds=seconds) | _holdout_scores(preds, run.data.holdout), preds
 
 def _checkpoint(run:_Run, row:dict) -> dict:
     "What `last.pt`/`best.pt` hold: what restoring reads (`restore.restoration_checkpoint`), the black level, and what resuming needs."
