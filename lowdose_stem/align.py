@@ -106,10 +106,11 @@ def pair_report(input, # short-dwell image: 2-D array or `StemImage`
                 min_correlation:float=0.5, # warn below this structural correlation
                 max_stretch:float=0.02, # warn when |x_stretch − 1| exceeds this
                 black=None, # the area's `data.BlackLevelFit`, if one was made: its warnings join the report's
+                shift:tuple|None=None, # (dy, dx) already measured between these two images (e.g. `BlackLevelFit.shift_onto`); None: measure it
                ) -> PairReport:
     "Register `input` to `target` and report shift, correlation, intensity ratios, x-stretch and warnings."
     a, t = _pixels(input), _pixels(target)
-    aligned, shift = align_to(a, t)
+    aligned, shift = align_to(a, t, shift=shift)
     v = valid_region(a.shape, shift)
     la, lt = [fourier_filter(x, cut=0.8)[v] for x in (aligned, t)]
     corr = float(np.corrcoef(la.ravel(), lt.ravel())[0, 1])

@@ -87,7 +87,8 @@ def _config_file(p:Path) -> dict:
 
 def _resume_config(a):
     "The run's own config, with more epochs if `--epochs` asks for them; any other setting is refused (it cannot change)."
-    from lowdose_stem.train import TrainConfig, load_checkpoint
+    from lowdose_stem.train import TrainConfig
+    from lowdose_stem.restore import load_checkpoint
     other = [f"--{k.replace('_', '-')}" for k in _overrides(a) if k != 'epochs'] + (['--config'] if a.config else [])
     if other: raise ValueError(f"{a.resume}: --resume continues the run with its own settings; {', '.join(other)} cannot change "
                                "(only --epochs, to train longer)")

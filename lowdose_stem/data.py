@@ -25,10 +25,18 @@ class BlackLevelFit:
     nonlinearity: float # worst offset of one dwell time's readings from the lines, as a fraction of its signal
     n_blocks: int # blocks that went into the fit
     area: str = '' # the area's name
+    shifts: tuple = () # (dy, dx) that registered each of `dwells` onto the longest (`align.align_to`), handed on by `shift_onto`
     warnings: list = field(default_factory=list) # why the fit should not be trusted, if it should not
 
     @property
     def ok(self) -> bool: return not self.warnings
+
+    def shift_onto(self, dwell:float, # the input's dwell time, µs
+                   target:float, # the target's dwell time, µs
+                  ) -> tuple|None:
+        "The (dy, dx) the fit registered the `dwell` µs image with, when it registered it onto `target` (the fit's longest dwell); else None."
+        if not self.shifts or not np.isclose(target, self.dwells[-1]): return None
+        return next((s for d, s in zip(self.dwells, self.shifts) if np.isclose(d, dwell)), None)
 
     def apply(self, series:DwellSeries) -> DwellSeries:
         "`series` with every image carrying this black level and dead time (so that their `rate`s share one scale)."
@@ -51,17 +59,17 @@ def _block_means(a:np.ndarray, block:tuple) -> np.ndarray:
     h, w = h // by * by, w // bx * bx
     return a[:h, :w].reshape(h // by, by, w // bx, bx).mean((1, 3), dtype=np.float64).ravel()
 
-def _registered(series:DwellSeries) -> tuple[np.ndarray, list]:
-    "(dwells, images): every image of `series` registered onto the longest dwell's, cropped to the part all of them hold."
+def _registered(series:DwellSeries) -> tuple[np.ndarray, list, tuple]:
+    "(dwells, images, shifts): every image of `series` registered onto the longest dwell's, cropped to the part all of them hold, and the shifts applied."
     dwells = np.array(series.dwells, np.float64)
     ref = series[dwells[-1]].data
-    moved, ys, xs = [], slice(0, ref.shape[0]), slice(0, ref.shape[1])
+    moved, shifts, ys, xs = [], [], slice(0, ref.shape[0]), slice(0, ref.shape[1])
     for d in dwells:
         a, shift = (ref, (0.0, 0.0)) if d == dwells[-1] else align_to(series[d].data, ref)
         vy, vx = valid_region(ref.shape, shift)   # no wrapped-around content
         ys, xs = slice(max(ys.start, vy.start), min(ys.stop, vy.stop)), slice(max(xs.start, vx.start), min(xs.stop, vx.stop))
-        moved.append(a)
-    return dwells, [a[ys, xs] for a in moved]
+        moved.append(a); shifts.append(shift)
+    return dwells, [a[ys, xs] for a in moved], tuple(shifts)
 
 def _lines(dwells:np.ndarray, readings:np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     "Intercept and slope of each block's straight line of reading (dwells × blocks) against dwell (weights 1/dwell: the noise variance grows with it)."
@@ -93,8 +101,8 @@ def fit_black_level(series:DwellSeries, # one area at two or more dwell times (t
                    ) -> BlackLevelFit:
     "Measure the black level and dead time of one area from its dwell series: data(t) = b + s·(t − t_dead)."
     if len(series.dwells) < 2:
-        raise ValueError(f"area {series.area!r}: the black level needs images at two or more dwell times; it has {series._have()}")
-    dwells, images = _registered(series)
+        raise ValueError(f"area {series.area!r}: the black level needs images at two or more dwell times; it has {series.dwell_list}")
+    dwells, images, shifts = _registered(series)
     block = max(2, min(block, min(images[0].shape) // 4) // 2 * 2)   # at least 4 × 4 blocks on a small image
     images = [im[:im.shape[0] // block * block] for im in images]   # whole blocks, so the even and odd rows tile alike
     v = np.stack([_block_means(a, (block, block)) for a in images])
@@ -107,12 +115,12 @@ def fit_black_level(series:DwellSeries, # one area at two or more dwell times (t
     slopes = (v - b) / live[:, None]   # each block's signal per µs, seen from b
     signal = np.median(np.abs(s)) * live   # a typical block's signal at each dwell, counts
     if not signal[0] > 0:
-        return BlackLevelFit(b, se_b, 0.0, se_t, tuple(float(d) for d in dwells), 0.0, len(a), series.area,
+        return BlackLevelFit(b, se_b, 0.0, se_t, tuple(float(d) for d in dwells), 0.0, len(a), series.area, shifts,
                              ["no signal above the black level: nothing to fit"])
     dev = slopes - np.median(slopes, 0)   # each block's departure from its own line, per dwell
     off = np.median(dev, 1) * live / signal   # a dwell time's readings off the lines, as a fraction of its signal
     noise = 1.2533 * dev.std(1) / math.sqrt(dev.shape[1]) * live / signal   # the standard error of that median
-    fit = BlackLevelFit(b, se_b, t_dead, se_t, tuple(float(d) for d in dwells), float(np.abs(off).max()), len(a), series.area)
+    fit = BlackLevelFit(b, se_b, t_dead, se_t, tuple(float(d) for d in dwells), float(np.abs(off).max()), len(a), series.area, shifts)
     if len(dwells) < 3: fit.warnings.append("only two dwell times: the fit cannot be checked")
     if se_b > max_error * signal[0]:
         fit.warnings.append(f"uncertain: ±{se_b:.3g} is {100 * se_b / signal[0]:.0f} % of the {dwells[0]:g} µs signal")

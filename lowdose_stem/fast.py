@@ -136,7 +136,7 @@ class _InferenceNet(N2NUNet):
             else: out[:, :, a:b] = y[:, :, a - lo:b - lo]
         return out
 
-    def _unet(self, x):
+    def unet(self, x):
         skips = [h := torch.empty_like(x, memory_format=torch.channels_last).copy_(x)]  # explicit NHWC strides, even for 1 channel
         for level in range(1, self.depth + 1): skips.append(h := self._in_strips(self._encode, level, h, pooled=True))
         h = self._conv(f'enc_conv{self.depth + 1}', skips.pop())

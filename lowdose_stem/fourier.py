@@ -12,17 +12,19 @@ import numpy as np
 import torch
 
 # %% auto #0
-__all__ = ['FOURIER_CUT', 'power_spectrum', 'RadialBins', 'radial_bins', 'radial_profile', 'wedge_profiles', 'noise_floor',
-           'cutoff_from_profile', 'Cutoff', 'resolution_cutoff', 'directional_cutoffs', 'lowpass_mask',
+__all__ = ['FOURIER_CUT', 'as_float_tensor', 'power_spectrum', 'RadialBins', 'radial_bins', 'radial_profile', 'wedge_profiles',
+           'noise_floor', 'cutoff_from_profile', 'Cutoff', 'resolution_cutoff', 'directional_cutoffs', 'lowpass_mask',
            'fourier_filter', 'preprocess', 'FRC', 'frc']
 
 # %% ../nbs/02_fourier.ipynb #526256c7
-def _as_torch(x):
-    "`x` as a float tensor (numpy wrapped without a copy) and a function that turns results back into `x`'s kind."
+def as_float_tensor(x, # ndarray (or anything `np.asarray` takes) or tensor
+                    numpy_dtype=None, # float dtype for numpy input; None: its own if float32 or float64, else float32
+                   ) -> tuple: # (float tensor, the function that turns a result back into `x`'s kind)
+    "`x` as a float tensor (numpy wrapped without a copy where its dtype allows) and the function that hands results back: as numpy (a float for a 0-d result) for numpy input, as they are for a tensor."
     if isinstance(x, torch.Tensor):
         if x.dtype in (torch.float16, torch.bfloat16) or not (x.is_floating_point() or x.is_complex()): x = x.float()
         return x, lambda r: r
-    a = np.asarray(x)
+    a = np.asarray(x, dtype=numpy_dtype)
     if a.dtype not in (np.float32, np.float64): a = a.astype(np.float32)
     return torch.from_numpy(a), _to_numpy
 
@@ -40,7 +42,7 @@ def _unwrap(img):
 def power_spectrum(img, # image (H, W) or batch (..., H, W): ndarray, tensor or `StemImage`
                   ):
     "|FFT|² of the last two axes (`norm='ortho'`, unshifted order); differentiable for tensors."
-    t, back = _as_torch(_unwrap(img)[0])
+    t, back = as_float_tensor(_unwrap(img)[0])
     f = torch.fft.fft2(t, norm='ortho')
     return back(f.real**2 + f.imag**2)
 
@@ -86,7 +88,7 @@ def radial_profile(power, # power spectrum (H, W) or (..., H, W), unshifted (fro
                    half_angle:float=22.5, # wedge half-opening, degrees
                   ):
     "Mean of `power` over rings of |k|: `(freqs, profile)`, profile (..., nbins). Differentiable (`index_add`)."
-    p, back = _as_torch(power)
+    p, back = as_float_tensor(power)
     b = radial_bins(tuple(p.shape[-2:]), nbins, exclude_axes, wedge, half_angle, p.device)
     flat = p.reshape(*p.shape[:-2], -1)
     sums = flat.new_zeros(*flat.shape[:-1], len(b.counts) + 1).index_add(-1, b.index, flat)
@@ -108,7 +110,7 @@ def noise_floor(profile, # (..., nbins) profile from `radial_profile` / `wedge_p
                 band:tuple=(0.8, 1.0), # band, as fractions of Nyquist, whose median power is the floor
                ):
     "Noise floor (...,): median of `profile` over `band` (fractions of Nyquist)."
-    p, back = _as_torch(profile)
+    p, back = as_float_tensor(profile)
     f = torch.as_tensor(freqs, device=p.device)
     sel = (f >= 0.5 * band[0] - 1e-9) & (f <= 0.5 * band[1] + 1e-9)
     if not sel.any(): raise ValueError(f"no bin falls in band {band} (fractions of Nyquist)")
@@ -120,7 +122,7 @@ def cutoff_from_profile(profile, # (..., nbins) profile
                         factor:float=3.0, # threshold = factor × floor
                        ):
     "Highest frequency (...,) at which `profile` exceeds `factor`·`floor`, interpolated in log-power; 0 if none does."
-    p, back = _as_torch(profile)
+    p, back = as_float_tensor(profile)
     f = torch.as_tensor(freqs, device=p.device, dtype=p.dtype)
     lt = torch.log(factor * torch.as_tensor(floor, device=p.device, dtype=p.dtype))[..., None]
     n = p.shape[-1]
@@ -153,7 +155,7 @@ def _own_or_given(own, # (...,) the image's own noise floor
                  ):
     "The floor a cutoff is measured against: the image's own, or the larger of it and a given or reference floor."
     if floor is not None and reference is not None: raise ValueError("give `floor` or `reference`, not both")
-    if reference is not None: floor = reference_floor(_as_torch(_unwrap(reference)[0])[0])
+    if reference is not None: floor = reference_floor(as_float_tensor(_unwrap(reference)[0])[0])
     if floor is None: return own
     return torch.maximum(own, torch.as_tensor(floor, dtype=own.dtype).to(own.device))
 
@@ -168,7 +170,7 @@ def resolution_cutoff(img, # image or batch (..., H, W): ndarray, tensor or `Ste
                      ) -> Cutoff:
     "Highest frequency where the radially averaged power exceeds `factor` × the noise floor (own, or given)."
     data, px = _unwrap(img)
-    t, back = _as_torch(data)
+    t, back = as_float_tensor(data)
     def floor_of(x):
         f, p = radial_profile(power_spectrum(x), nbins, exclude_axes)
         return f, p, noise_floor(p, f, band)
@@ -189,7 +191,7 @@ def directional_cutoffs(img, # image or batch (..., H, W): ndarray, tensor or `S
                        ) -> tuple[Cutoff, Cutoff]:
     "Resolution cutoffs `(along_x, along_y)` from wedge profiles sharing one noise floor (the larger wedge floor)."
     data, px = _unwrap(img)
-    t, back = _as_torch(data)
+    t, back = as_float_tensor(data)
     def shared_floor(x):
         f, p_x, p_y = wedge_profiles(power_spectrum(x), nbins, exclude_axes, half_angle)
         return f, p_x, p_y, torch.maximum(noise_floor(p_x, f, band), noise_floor(p_y, f, band))
@@ -232,7 +234,7 @@ def fourier_filter(img, # image or batch (..., H, W): ndarray, tensor or `StemIm
                   ):
     "The method's pre-processing: zero every frequency above 0.5·(1 − `cut`) cycles/px (circular mask)."
     data, _ = _unwrap(img)
-    t, back = _as_torch(data)
+    t, back = as_float_tensor(data)
     H, W = t.shape[-2:]
     f = torch.fft.rfft2(t)
     f *= _mask_t((H, W), cut, taper, t.device, t.dtype)
@@ -281,7 +283,7 @@ def frc(a, # image or batch (..., H, W): ndarray, tensor or `StemImage`
        ) -> FRC:
     "Fourier ring correlation of `a` and `b`, with resolutions at the half-bit and 1/7 thresholds."
     (a, px), (b, _) = _unwrap(a), _unwrap(b)
-    (ta, back), (tb, _) = _as_torch(a), _as_torch(b)
+    (ta, back), (tb, _) = as_float_tensor(a), as_float_tensor(b)
     if ta.shape != tb.shape: raise ValueError(f"frc: images differ in shape, {tuple(ta.shape)} vs {tuple(tb.shape)}")
     shape = tuple(ta.shape[-2:])
     if window:

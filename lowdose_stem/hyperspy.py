@@ -8,7 +8,7 @@ import datetime
 from pathlib import Path
 import numpy as np
 from . import __version__
-from .io import StemImage, read_image, _to_nm
+from .io import StemImage, read_image, to_nm
 from .restore import RestorationModel, load_model, restore
 
 # %% auto #0
@@ -43,7 +43,7 @@ def signal_to_image(signal, # a HyperSpy `Signal2D`: one image, or a stack (any 
     data = np.asarray(signal.data)  # a lazy signal is computed here
     if data.ndim > 3: data = data.reshape(-1, *data.shape[-2:])
     x = signal.axes_manager.signal_axes[0]
-    px = _to_nm(getattr(x, 'scale', None), x.units) if getattr(x, 'scale', None) else None
+    px = to_nm(getattr(x, 'scale', None), x.units) if getattr(x, 'scale', None) else None
     md = signal.metadata
     dwell, dead = _get(md, 'Acquisition_instrument.TEM.dwell_time'), _get(md, 'Signal.dead_time', 0.0)
     black = _get(md, 'Signal.black_level')

@@ -13,7 +13,7 @@ import tifffile
 
 # %% auto #0
 __all__ = ['ELECTRONS_PER_PA_US', 'IMAGE_SUFFIXES', 'CLEAN_SUFFIX', 'StemFileError', 'StemImage', 'electrons_per_pixel', 'dose',
-           'beam_current', 'dwell_from_name', 'read_image', 'real_data_dir', 'atomic_write', 'write_image',
+           'beam_current', 'dwell_from_name', 'to_nm', 'read_image', 'real_data_dir', 'atomic_write', 'write_image',
            'DwellSeries', 'image_files', 'find_series', 'interactive']
 
 # %% ../nbs/00_io.ipynb #8c26c665
@@ -83,23 +83,27 @@ def beam_current(dose_e_per_A2, # wanted dose, e⁻/Å²
     return np.asarray(dose_e_per_A2) * (10 * np.asarray(pixel_size_nm)) ** 2 / (ELECTRONS_PER_PA_US * np.asarray(dwell_us))
 
 # %% ../nbs/00_io.ipynb #0ac9d3ab
-_TO_NM = {'nm': 1.0, 'nanometer': 1.0, 'nanometers': 1.0, 'a': 0.1, 'å': 0.1, 'angstrom': 0.1, 'pm': 1e-3,
-          'um': 1e3, 'µm': 1e3, 'μm': 1e3, 'micron': 1e3, 'microns': 1e3, 'micrometer': 1e3, '\\u00b5m': 1e3,
-          'mm': 1e6, 'cm': 1e7, 'm': 1e9}
-
-def _to_nm(value, unit):
-    "`value` in `unit` converted to nm, or None when the unit is not a length."
-    factor = _TO_NM.get(str(unit).strip().lower())
-    return None if factor is None or not value or not np.isfinite(value) else float(value) * factor
-
 _DWELL_RE = re.compile(r'(?<![0-9.])(\d+(?:[.p]\d+)?)\s*(us|µs|μs|usec|ns)(?![a-z])', re.I)
 
-def dwell_from_name(name:str):
+def dwell_from_name(name:str, # a file name or path
+                   ) -> float|None:
     "Dwell time in µs from a file name like `area01_0.2us.tif`, `a_0p5us.dm4` or `b_200ns.tif`, else None."
     m = _DWELL_RE.search(Path(name).stem)
     if not m: return None
     v = float(m.group(1).replace('p', '.'))
     return v / 1000 if m.group(2).lower() == 'ns' else v
+
+# %% ../nbs/00_io.ipynb #a29bd1d5
+_TO_NM = {'nm': 1.0, 'nanometer': 1.0, 'nanometers': 1.0, 'a': 0.1, 'å': 0.1, 'angstrom': 0.1, 'pm': 1e-3,
+          'um': 1e3, 'µm': 1e3, 'μm': 1e3, 'micron': 1e3, 'microns': 1e3, 'micrometer': 1e3, '\\u00b5m': 1e3,
+          'mm': 1e6, 'cm': 1e7, 'm': 1e9}
+
+def to_nm(value, # a length, e.g. a pixel size as a file records it
+          unit:str, # its unit as written: nm, Å, pm, µm (µm, um, micron), mm, cm or m, any case
+         ) -> float|None:
+    "`value` in `unit` converted to nm; None when the unit is not a length or the value is missing, zero or not finite."
+    factor = _TO_NM.get(str(unit).strip().lower())
+    return None if factor is None or not value or not np.isfinite(value) else float(value) * factor
 
 # %% ../nbs/00_io.ipynb #38113ec4
 def _checked(data, path, frame=None):
@@ -127,14 +131,14 @@ def _tiff_pixel_size(tif):
         m = re.search(r'PhysicalSizeX="([0-9.eE+-]+)"', tif.ome_metadata or '')
         if m:
             u = re.search(r'PhysicalSizeXUnit="([^"]+)"', tif.ome_metadata)
-            return _to_nm(float(m.group(1)), u.group(1) if u else 'µm')
+            return to_nm(float(m.group(1)), u.group(1) if u else 'µm')
     tags = tif.pages[0].tags
     if 'XResolution' not in tags: return None
     num, den = tags['XResolution'].value
     if not num: return None
-    if tif.is_imagej: return _to_nm(den / num, (tif.imagej_metadata or {}).get('unit', ''))
+    if tif.is_imagej: return to_nm(den / num, (tif.imagej_metadata or {}).get('unit', ''))
     unit = tags['ResolutionUnit'].value if 'ResolutionUnit' in tags else 2
-    return _to_nm(den / num, 'cm') if int(unit) == 3 else None  # inch: a screen dpi, not a microscope calibration
+    return to_nm(den / num, 'cm') if int(unit) == 3 else None  # inch: a screen dpi, not a microscope calibration
 
 def _read_tiff(path, rgb_as_frames=False):
     with _no_cut_short_log(), tifffile.TiffFile(path) as tif:
@@ -235,7 +239,7 @@ def _read_rsciio(path):
     if not images: raise StemFileError(path, "holds no image (only spectra or profiles)")
     sig = images[0]
     axes = [a for a in sig['axes'] if not a.get('navigate', False)]
-    px = _to_nm(axes[-1].get('scale', 0), axes[-1].get('units', '')) if axes else None
+    px = to_nm(axes[-1].get('scale', 0), axes[-1].get('units', '')) if axes else None
     facts = _mapped_meta(sig)
     meta = {k: v for k, v in facts.items() if k not in ('dwell_s', 'beam_current_nA')}
     if facts.get('beam_current_nA'): meta['beam_current_pA'] = float(facts['beam_current_nA']) * 1e3
@@ -357,10 +361,13 @@ class DwellSeries:
     def dwells(self): return sorted(self.images)
     def __getitem__(self, dwell):
         try: return self.images[_dwell_key(dwell)]
-        except KeyError: raise KeyError(f"area {self.area!r} has no {dwell:g} µs image; it has {self._have()}") from None
+        except KeyError: raise KeyError(f"area {self.area!r} has no {dwell:g} µs image; it has {self.dwell_list}") from None
     def __contains__(self, dwell): return _dwell_key(dwell) in self.images
-    def _have(self): return ', '.join(f"{d:g}" for d in self.dwells) + ' µs'
-    def __repr__(self): return f"DwellSeries({self.area!r}: {self._have()}{', clean' if self.clean else ''}, {'×'.join(map(str, self.shape))})"
+    @property
+    def dwell_list(self) -> str:
+        "The dwell times it holds, as the messages name them: '0.2, 0.5, 4 µs'."
+        return ', '.join(f"{d:g}" for d in self.dwells) + ' µs'
+    def __repr__(self): return f"DwellSeries({self.area!r}: {self.dwell_list}{', clean' if self.clean else ''}, {'×'.join(map(str, self.shape))})"
     @property
     def shape(self): return next(iter(self.images.values())).shape
 
@@ -369,7 +376,7 @@ class DwellSeries:
              ) -> list:
         "(input, target) StemImage pairs for training: every input dwell time against the target."
         missing = [d for d in (*inputs, target) if d not in self]
-        if missing: raise ValueError(f"area {self.area!r} has no {', '.join(f'{d:g}' for d in missing)} µs image; it has {self._have()}")
+        if missing: raise ValueError(f"area {self.area!r} has no {', '.join(f'{d:g}' for d in missing)} µs image; it has {self.dwell_list}")
         return [(self[d], self[target]) for d in inputs]
 
     def holdout(self, dwell=1, # held-out input dwell time, µs

@@ -7,16 +7,15 @@ from __future__ import annotations
 import numpy as np, torch
 
 # %% auto #0
-__all__ = ['robust_range', 'normalise_pair', 'psnr', 'snr_db', 'ssim', 'MetricsTable', 'evaluate', 'holdout_images',
-           'evaluate_series', 'plot_evaluation']
+__all__ = ['robust_range', 'normalise_pair', 'psnr', 'snr_db', 'ssim', 'MetricsTable', 'evaluate', 'HoldoutPair', 'holdout_pair',
+           'holdout_images', 'mean_scores', 'evaluate_series', 'plot_evaluation']
 
 # %% ../nbs/09_evaluate.ipynb #877f02f6
-from .fourier import _as_torch, _to_numpy
+from .fourier import as_float_tensor
 
 def _to_torch(x) -> tuple:
-    "`x` as a float tensor (numpy → float64; tensors as `fourier._as_torch` makes them) and the function that turns a result back into `x`'s kind (a float for one numpy image, an array for a stack, the tensor itself)"
-    if isinstance(x, torch.Tensor): return _as_torch(x)
-    return torch.as_tensor(np.asarray(x, dtype=np.float64)), _to_numpy
+    "`x` as `fourier.as_float_tensor` makes it, numpy input in float64 (a score sums millions of squared differences)."
+    return as_float_tensor(x, np.float64)
 
 # %% ../nbs/09_evaluate.ipynb #4da6d266
 def robust_range(img, # image (H, W) or batch (..., H, W), numpy or torch
@@ -192,10 +191,70 @@ def evaluate(pred, # prediction (H, W): array, or `StemImage` (its `rate` and pi
     return out
 
 # %% ../nbs/09_evaluate.ipynb #2164e17a
+import math
+from dataclasses import dataclass, replace
 from scipy import ndimage as ndi
 from .fourier import fourier_filter, FOURIER_CUT
 from .align import estimate_shift, fourier_shift, valid_region
 
+def _centred(im:StemImage|None, side:int) -> StemImage|None:
+    "The centred `side`×`side` crop of `im` (all of it along an axis shorter than `side`)."
+    if im is None: return None
+    y, x = (max(0, (n - side) // 2) for n in im.shape[-2:])
+    return replace(im, data=im.data[..., y:y + side, x:x + side])
+
+@dataclass
+class HoldoutPair:
+    "One area's held-out pair as it is scored: input and target as acquired, the noise-free reference if known, and the input's registration onto the target."
+    area: str # the area's name
+    input: StemImage # the held-out input (1 µs in the method), as acquired: what a model restores
+    target: StemImage # the target (4 µs)
+    clean: StemImage|None # the noise-free reference on the target's grid (simulated data), else None
+    shift: tuple # (dy, dx) that registers the input, and every image made from it, onto the target
+
+    @property
+    def region(self) -> tuple:
+        "The slices of the target's grid that the periodic shift leaves unwrapped: where everything is scored."
+        return valid_region(self.target.shape, self.shift)
+
+    def registered(self, img, # an image made from the input, on its grid: rate units (counts/µs), or a `StemImage`
+                  ) -> np.ndarray:
+        "`img` in rate units, moved onto the target's grid and cropped to `region`."
+        r = img.rate if isinstance(img, StemImage) else np.asarray(img, np.float32)
+        if r.shape != self.input.shape: raise ValueError(f"image of {self.area!r} made from its held-out input is {r.shape}, the input {self.input.shape}")
+        return fourier_shift(r, self.shift)[self.region]
+
+    @property
+    def references(self) -> dict:
+        "'target' and, when known, 'clean': in rate units, cropped to `region`."
+        return {k: im.rate[self.region] for k, im in (('target', self.target), ('clean', self.clean)) if im is not None}
+
+    def score(self, img, # an image made from the input (see `registered`): the input itself, a filter's output, a restoration
+              pixel_size_nm:float|None=None, # nm per pixel; default: the target's
+             ) -> dict:
+        "`evaluate` of `img`, registered, against the target (and the clean reference): the one way a held-out image is scored."
+        refs = self.references
+        px = pixel_size_nm if pixel_size_nm is not None else self.target.pixel_size_nm
+        return evaluate(self.registered(img), refs['target'], refs.get('clean'), px)
+
+    def centred(self, side:int, # crop side, pixels
+               ) -> HoldoutPair:
+        "The same pair as centred crops of `side` pixels (the registration is the whole images')."
+        return replace(self, input=_centred(self.input, side), target=_centred(self.target, side), clean=_centred(self.clean, side))
+
+# %% ../nbs/09_evaluate.ipynb #3f88c546
+def holdout_pair(series, # a `DwellSeries` (from `find_series` or `write_dataset`)
+                 input_dwell:float=1, # held-out input dwell, µs
+                 target_dwell:float=4, # target dwell, µs
+                 shift:tuple|None=None, # (dy, dx) already measured for this pair (e.g. its `align.PairReport`'s); None: measure it
+                 crop:int|None=None, # score only centred crops of this side (None: the whole images)
+                ) -> HoldoutPair:
+    "One area's held-out pair, registered (`align.estimate_shift` of the input onto the target, as `align.pair_report` measures it)."
+    inp, tgt = series.holdout(input_dwell, target_dwell)
+    pair = HoldoutPair(series.area, inp, tgt, series.clean, tuple(shift) if shift is not None else estimate_shift(inp, tgt))
+    return pair if crop is None else pair.centred(crop)
+
+# %% ../nbs/09_evaluate.ipynb #308733c0
 def holdout_images(series, # a `DwellSeries` (from `find_series` or `write_dataset`)
                    restored=None, # the model's output for this area: array in the input's units, or `StemImage`
                    input_dwell:float=1, # held-out input dwell, µs
@@ -204,19 +263,16 @@ def holdout_images(series, # a `DwellSeries` (from `find_series` or `write_datas
                    sigma:float=1.0, # Gaussian baseline σ, pixels
                   ) -> dict: # name → 2-D rate image on the target's grid
     "The images of one area's before/after comparison, in counts per µs, registered to the target and cropped alike"
-    inp, tgt = series.holdout(input_dwell, target_dwell)
-    x, t = inp.rate, tgt.rate
-    preds = {'input': x, 'Fourier filter': fourier_filter(x, cut), 'Gaussian filter': ndi.gaussian_filter(x, sigma)}
-    if restored is not None:
-        r = restored.rate if isinstance(restored, StemImage) else inp.to_rate(np.asarray(restored, np.float32))  # the input's units
-        if r.shape != x.shape: raise ValueError(f"restored image of {series.area!r} is {r.shape}, its input {x.shape}")
-        preds['restored'] = r
-    shift = estimate_shift(x, t)
-    ys, xs = valid_region(t.shape, shift)
-    out = {k: fourier_shift(v, shift)[ys, xs] for k, v in preds.items()}
-    out['target'] = t[ys, xs]
-    if series.clean is not None: out['clean'] = series.clean.rate[ys, xs]
-    return out
+    pair = holdout_pair(series, input_dwell, target_dwell)
+    return {k: pair.registered(v) for k, v in _rows(pair, restored, cut, sigma).items()} | pair.references
+
+def _rows(pair:HoldoutPair, restored, cut:float, sigma:float) -> dict:
+    "name → the image of each row, on the input's grid in rate units: the input, its two filters, the restoration when given."
+    x = pair.input.rate
+    rows = {'input': x, 'Fourier filter': fourier_filter(x, cut), 'Gaussian filter': ndi.gaussian_filter(x, sigma)}
+    if restored is not None:  # a restored image keeps its input's units
+        rows['restored'] = restored.rate if isinstance(restored, StemImage) else pair.input.to_rate(np.asarray(restored, np.float32))
+    return rows
 
 # %% ../nbs/09_evaluate.ipynb #328c4dcf
 _GAINS = ('psnr', 'ssim', 'snr_db')
@@ -228,14 +284,16 @@ def _columns(rows) -> list:
     keys = {k for r in rows for k in r}
     return [k for k in _ORDER if k in keys and not (k.endswith('_cyc') and k[:-4] + '_nm' in keys)]
 
+def mean_scores(rows:list, # score dicts with the same keys (e.g. `evaluate`'s, one per area)
+               ) -> dict:
+    "Each score's mean over `rows`; an undefined score (NaN) drops out of its mean, which is NaN only where every row's is."
+    cols = {k: np.array([r[k] for r in rows], np.float64) for k in rows[0]}
+    return {k: float(np.nanmean(v)) if not np.isnan(v).all() else math.nan for k, v in cols.items()}
+
 def _mean_rows(rows, methods) -> list:
     "One 'mean' row per method over the areas"
-    out = []
-    for m in methods:
-        sel = [r for r in rows if r['method'] == m]
-        keys = [k for k in sel[0] if k not in ('area', 'method')]
-        out.append({'area': 'mean', 'method': m, **{k: float(np.nanmean([r[k] for r in sel])) for k in keys}})  # an undefined value drops out
-    return out
+    return [{'area': 'mean', 'method': m, **mean_scores([{k: v for k, v in r.items() if k not in ('area', 'method')}
+                                                         for r in rows if r['method'] == m])} for m in methods]
 
 def evaluate_series(series_list:list, # `DwellSeries` of the areas to score
                     restored:dict|None=None, # area → the model's output for its held-out input (see `holdout_images`)
@@ -250,11 +308,9 @@ def evaluate_series(series_list:list, # `DwellSeries` of the areas to score
     unknown = set(restored) - {s.area for s in series_list}
     if unknown: raise ValueError(f"restored: no series for area(s) {sorted(unknown)}")
     for s in series_list:
-        imgs = holdout_images(s, restored.get(s.area), input_dwell, target_dwell, cut, sigma)
-        px = pixel_size_nm if pixel_size_nm is not None else s[target_dwell].pixel_size_nm
-        base = None
-        for m in [k for k in imgs if k not in ('target', 'clean')]:
-            e = evaluate(imgs[m], imgs['target'], imgs.get('clean'), px)
+        pair, base = holdout_pair(s, input_dwell, target_dwell), None
+        for m, img in _rows(pair, restored.get(s.area), cut, sigma).items():
+            e = pair.score(img, pixel_size_nm)
             base = base or e
             rows.append({'area': s.area, 'method': m, **e, **{f"Δ{k}": e[k] - base[k] for k in _GAINS}})
     if len(series_list) > 1: rows += _mean_rows(rows, list(dict.fromkeys(r['method'] for r in rows)))

@@ -14,16 +14,48 @@ from fastprogress.fastprogress import progress_bar
 from .io import StemImage, read_image, write_image, interactive
 from .fourier import preprocess
 from .data import Normalizer
-from .model import N2NUNet, pad_to_multiple
+from .model import N2NUNet, UNetCore, pad_to_multiple
 from .fast import inference_net, fast_dtype
 
 # %% auto #0
-__all__ = ['RANGE_FACTOR', 'RestorationModel', 'load_model', 'check_intensity_range', 'blend_window', 'restore',
-           'BatchRestoreError', 'restore_files', 'export_torchscript']
+__all__ = ['CHECKPOINT_FORMAT', 'CHECKPOINTS', 'RANGE_FACTOR', 'restoration_checkpoint', 'load_checkpoint', 'RestorationModel',
+           'load_model', 'check_intensity_range', 'blend_window', 'restore', 'BatchRestoreError', 'restore_files',
+           'export_torchscript']
+
+# %% ../nbs/08_restore.ipynb #b40dd810
+CHECKPOINT_FORMAT = 'lowdose_stem/1'  # the `format` of every checkpoint
+_REQUIRED = ('model_state', 'model_config', 'normalizer', 'preprocess')  # what restoring reads
+CHECKPOINTS = {'best': 'best.pt', 'last': 'last.pt'}  # a run folder's two checkpoints, by `which`
+
+def restoration_checkpoint(net:nn.Module, # the network (an `N2NUNet` or a network with its weights)
+                           normalizer:Normalizer, # the normaliser it was trained with
+                           preprocess:dict, # its pre-processing settings, e.g. {'fourier_cut': 0.35, 'fourier_taper': 0.0}
+                           **extra, # anything else the file holds (`train` adds what resuming needs)
+                          ) -> dict:
+    "The dict a checkpoint file holds: its format, the weights (fp32 on the CPU), the network's configuration, the normaliser and the pre-processing."
+    return dict(format=CHECKPOINT_FORMAT, model_state={k: v.detach().float().cpu().contiguous() for k, v in net.state_dict().items()},
+                model_config=dict(net.config), normalizer=normalizer.to_dict(), preprocess=dict(preprocess), **extra)
+
+def _checkpoint_file(path, which:str) -> Path:
+    "`path`, or the `which` checkpoint of the run folder `path`."
+    if which not in CHECKPOINTS: raise ValueError(f"which: 'last' or 'best', got {which!r}")
+    return Path(path) / CHECKPOINTS[which] if Path(path).is_dir() else Path(path)
+
+def load_checkpoint(path, # a checkpoint file, or a run folder
+                    which:str='last', # in a run folder: 'last' (where the run stands: resuming) or 'best' (the best held-out epoch: restoring)
+                   ) -> dict:
+    "Read a checkpoint file and check it is one: its format and what restoring reads; each problem is one line naming the file."
+    path = _checkpoint_file(path, which)
+    if not path.exists(): raise FileNotFoundError(f"{path}: no such checkpoint")
+    try: ck = torch.load(path, map_location='cpu', weights_only=True)
+    except Exception as e: raise ValueError(f"{path}: is not a lowdose_stem checkpoint (torch.load failed: {type(e).__name__})") from None
+    fmt = ck.get('format') if isinstance(ck, dict) else type(ck).__name__
+    if fmt != CHECKPOINT_FORMAT: raise ValueError(f"{path}: is not a lowdose_stem checkpoint (format {fmt!r}, not {CHECKPOINT_FORMAT!r})")
+    if missing := [k for k in _REQUIRED if k not in ck]:
+        raise ValueError(f"{path}: is an incomplete lowdose_stem checkpoint: it has no {', '.join(missing)}")
+    return ck
 
 # %% ../nbs/08_restore.ipynb #3ac2e682
-_REQUIRED = ('model_state', 'model_config', 'normalizer', 'preprocess')
-
 class RestorationModel(nn.Module):
     "A trained `N2NUNet` with the `Normalizer` and pre-processing it was trained with; `forward` maps normalised tiles."
     def __init__(self,
@@ -60,15 +92,8 @@ def load_model(checkpoint, # a `.pt` file written by `train` (best.pt / last.pt)
                device='cpu', # where the network's weights go
               ) -> RestorationModel:
     "Load a trained model with its normaliser and pre-processing settings, checking the file is one of ours."
-    path = Path(checkpoint)
-    if path.is_dir(): path = path / 'best.pt'
-    if not path.exists(): raise FileNotFoundError(f"{path}: no such checkpoint")
-    try: ck = torch.load(path, map_location='cpu', weights_only=True)
-    except Exception as e:
-        raise _ckpt_error(path, f"is not a lowdose_stem checkpoint (torch.load failed: {type(e).__name__})") from None
-    if not isinstance(ck, dict) or any(k not in ck for k in _REQUIRED):
-        have = sorted(ck)[:8] if isinstance(ck, dict) else type(ck).__name__
-        raise _ckpt_error(path, f"is not a lowdose_stem checkpoint: expected keys {list(_REQUIRED)}, found {have}")
+    path = _checkpoint_file(checkpoint, 'best')
+    ck = load_checkpoint(path)
     try: net = N2NUNet(**ck['model_config'])
     except (TypeError, ValueError) as e: raise _ckpt_error(path, f"has a model config N2NUNet does not take: {e}") from None
     try: net.load_state_dict(ck['model_state'])
@@ -293,11 +318,6 @@ def restore_files(paths, # image files (.tif, .dm3/.dm4, .emd, .ser, ...), or on
     return written
 
 # %% ../nbs/08_restore.ipynb #8e03218b
-class _Core(nn.Module):
-    "The U-Net proper (sides already multiples of 2^depth), for tracing."
-    def __init__(self, net): super().__init__(); self.net = net
-    def forward(self, x): return self.net._unet(x)
-
 class _Padded(nn.Module):
     "Pad to a multiple of `m` as `N2NUNet` does, run the traced core, crop back (scriptable)."
     def __init__(self, core, m:int): super().__init__(); self.core, self.m = core, m
@@ -316,7 +336,7 @@ def export_torchscript(model, # a `RestorationModel` or a checkpoint path
     net = N2NUNet(**model.net.config).eval()
     net.load_state_dict({k: v.float().cpu() for k, v in model.net.state_dict().items()})
     m = 2 ** net.depth
-    with torch.no_grad(): core = torch.jit.trace(_Core(net), torch.rand(1, 1, 2 * m, 2 * m))
+    with torch.no_grad(): core = torch.jit.trace(UNetCore(net), torch.rand(1, 1, 2 * m, 2 * m))
     scripted = torch.jit.script(_Padded(core, m))
     extra = {'lowdose_stem.json': json.dumps({'normalizer': model.normalizer.to_dict(), 'preprocess': model.preprocess,
                                               'model_config': net.config, 'source': model.source,
