@@ -19,7 +19,8 @@ from .data import Normalizer
 from .fast import FastN2NUNet
 from .losses import RestorationLoss
 from .metrics import MetricsTable
-from .train import TrainConfig, train_step, load_checkpoint, CHECKPOINT_FORMAT
+from .train import TrainConfig, train_step
+from .restore import load_checkpoint, CHECKPOINT_FORMAT
 from .train import _lr_factor, _use_bf16, _use_channels_last, _net_input, _new_run_dir, _save  # train's own rules, not copies
 
 # %% auto #0
