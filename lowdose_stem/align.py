@@ -64,7 +64,7 @@ def align_to(moving, # image to move: 2-D array or `StemImage` (a `StemImage` co
              shift:tuple|None=None, # (dy, dx) already measured (e.g. a `PairReport`'s); None: estimate it
              **kwargs, # passed to `estimate_shift`
             ):
-    "`(aligned, (dy, dx))`: `moving` shifted onto `fixed` in Fourier space, and the shift applied."
+    "`(aligned, (dy, dx))`: `moving` shifted onto `fixed` in Fourier space, and the shift applied (`kwargs` go to `estimate_shift`)."
     if shift is None: shift = estimate_shift(moving, fixed, **kwargs)
     out = fourier_shift(_pixels(moving), shift)
     return (replace(moving, data=out) if is_dataclass(moving) else out), shift
@@ -73,18 +73,20 @@ def align_to(moving, # image to move: 2-D array or `StemImage` (a `StemImage` co
 @dataclass
 class PairReport:
     "What `pair_report` found for one (input, target) pair."
-    name: str
+    name: str # the pair's label in the table
     shift: tuple # (dy, dx) applied to the input to register it, px
     correlation: float # Pearson r of the aligned, low-passed images
     median_ratio: float # median(input) / median(target) (rates when dwell known)
     mean_ratio: float # mean(input) / mean(target)
     x_stretch: float # input length / target length along x
-    input_dwell: float|None = None
-    target_dwell: float|None = None
+    input_dwell: float|None = None # the input's dwell time, µs, when known
+    target_dwell: float|None = None # the target's, µs
     black_level: float|None = None # the area's black level (reading of zero signal), when known
-    warnings: list = field(default_factory=list)
+    warnings: list = field(default_factory=list) # what looks wrong with the pair (empty: nothing)
     @property
-    def ok(self): return not self.warnings
+    def ok(self) -> bool:
+        "No warnings."
+        return not self.warnings
     def _repr_markdown_(self): return pair_table([self]).to_markdown()
     def _repr_html_(self): return pair_table([self])._repr_html_()
 
@@ -132,8 +134,10 @@ def pair_report(input, # short-dwell image: 2-D array or `StemImage`
 class PairTable:
     "Several `PairReport`s as a table: `str()` plain text, `to_markdown()`, and rich display in notebooks."
     cols = ('pair', 'dwell µs', 'shift (dy, dx) px', 'corr', 'median ratio', 'mean ratio', 'x-stretch', 'black level', 'warnings')
-    def __init__(self, reports): self.reports = list(reports)
-    def rows(self):
+    def __init__(self, reports:list, # `PairReport`s, one row each
+                ): self.reports = list(reports)
+    def rows(self) -> list:
+        "The table's rows as text, one tuple of cells (the columns of `cols`) per report."
         fmt = lambda d: '?' if d is None else f"{d:g}"
         return [(r.name, f"{fmt(r.input_dwell)} → {fmt(r.target_dwell)}", f"({r.shift[0]:+.2f}, {r.shift[1]:+.2f})",
                  f"{r.correlation:.2f}", f"{r.median_ratio:.3f}", f"{r.mean_ratio:.3f}", f"{r.x_stretch:.3f}",
@@ -143,7 +147,8 @@ class PairTable:
         rows = [self.cols] + self.rows()
         w = [max(len(r[i]) for r in rows) for i in range(len(self.cols))]
         return '\n'.join('  '.join(c.ljust(n) for c, n in zip(r, w)).rstrip() for r in rows)
-    def to_markdown(self):
+    def to_markdown(self) -> str:
+        "The table as markdown."
         rows = [self.cols, ['---'] * len(self.cols)] + self.rows()
         return '\n'.join('| ' + ' | '.join(c.replace('|', '\\|') for c in r) + ' |' for r in rows)
     def _repr_markdown_(self): return self.to_markdown()
@@ -154,6 +159,7 @@ class PairTable:
         return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
     __repr__ = __str__
 
-def pair_table(reports) -> PairTable:
+def pair_table(reports:list, # `PairReport`s, one row each
+              ) -> PairTable:
     "A table of `PairReport`s (plain text, markdown, HTML)."
     return PairTable(reports)

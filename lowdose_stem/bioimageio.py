@@ -69,7 +69,8 @@ class ZooRestorer(nn.Module):
         self.cut, self.taper, self.margin = float(fourier_cut or 0.0), float(fourier_taper), int(margin)
         self.m = 2 ** int(model_config.get('depth', 5))
 
-    def forward(self, x:torch.Tensor) -> torch.Tensor:
+    def forward(self, x:torch.Tensor, # raw images (B, 1, H, W), in any linear units
+               ) -> torch.Tensor:
         B, H, W = x.shape[0], x.shape[-2], x.shape[-1]
         flat = x.reshape(B, -1)[:, ::_raster_step(H, W)]
         q = torch.quantile(flat, torch.tensor([self.q_lo, self.q_hi], dtype=x.dtype, device=x.device), dim=1)

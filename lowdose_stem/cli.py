@@ -23,7 +23,7 @@ def report(data_dir, # folder of dwell series (`io.find_series` layout), with th
            quiet:bool=False, # no progress bars
            **kwargs, # passed to `restore`: tile, overlap, margin, batch, device, fast, force
           ):
-    "Restore the held-out images of `data_dir`, score them against their targets, write the report; returns the table."
+    "Restore the held-out images of `data_dir` (`kwargs` go to `restore`), score them against their targets, write the report; returns the table."
     import matplotlib; matplotlib.use('Agg')
     import matplotlib.pyplot as plt
     from lowdose_stem.io import find_series, read_image, atomic_write

@@ -29,7 +29,9 @@ class BlackLevelFit:
     warnings: list = field(default_factory=list) # why the fit should not be trusted, if it should not
 
     @property
-    def ok(self) -> bool: return not self.warnings
+    def ok(self) -> bool:
+        "No warnings: the fit can be trusted."
+        return not self.warnings
 
     def shift_onto(self, dwell:float, # the input's dwell time, µs
                    target:float, # the target's dwell time, µs
@@ -38,7 +40,8 @@ class BlackLevelFit:
         if not self.shifts or not np.isclose(target, self.dwells[-1]): return None
         return next((s for d, s in zip(self.dwells, self.shifts) if np.isclose(d, dwell)), None)
 
-    def apply(self, series:DwellSeries) -> DwellSeries:
+    def apply(self, series:DwellSeries, # the area this fit was made of
+             ) -> DwellSeries:
         "`series` with every image carrying this black level and dead time (so that their `rate`s share one scale)."
         images = {d: replace(im, black_level=self.black_level, dead_time_us=self.dead_time_us) for d, im in series.images.items()}
         return replace(series, images=images, black_fit=self)
@@ -156,7 +159,8 @@ class Normalizer:
         if not hi > lo: raise ValueError(f"Normalizer.fit: percentiles {q} of the targets are equal ({lo}); constant image?")
         return cls(float(lo), float(hi), tuple(float(v) for v in q))
 
-    def normalize(self, x):
+    def normalize(self, x, # a `StemImage` (its `.rate` is used), or an array or tensor in rate units
+                 ):
         "Map `x` (a `StemImage` → its `.rate`, or an array/tensor in rate units) to normalised units, same type out."
         return (_as_array(x) - self.lo) / (self.hi - self.lo)
 
@@ -171,7 +175,8 @@ class Normalizer:
         return {'lo': self.lo, 'hi': self.hi, 'q': list(self.q)}
 
     @classmethod
-    def from_dict(cls, d:dict) -> "Normalizer":
+    def from_dict(cls, d:dict, # what `to_dict` made
+                 ) -> "Normalizer":
         "The `Normalizer` saved by `to_dict`."
         return cls(float(d['lo']), float(d['hi']), tuple(d.get('q', (1.0, 99.8))))
 
@@ -225,7 +230,8 @@ class PairedPatches(torch.utils.data.Dataset):
 
     def __len__(self): return len(self.images) * self.repeats
 
-    def set_epoch(self, epoch:int):
+    def set_epoch(self, epoch:int, # the epoch about to be trained
+                 ):
         "Draw this epoch's table of windows from the generator seeded with `(seed, epoch)`."
         self.epoch = int(epoch)
         g = torch.Generator().manual_seed(int(np.random.SeedSequence([self.seed, self.epoch]).generate_state(1)[0]))
@@ -238,7 +244,8 @@ class PairedPatches(torch.utils.data.Dataset):
         flips = torch.rand(len(self), len(AUGMENTATIONS), generator=g) < 0.5
         self.flips = (flips & torch.tensor([a in self.augment for a in AUGMENTATIONS])).to(self.device)
 
-    def batch(self, indices) -> tuple[torch.Tensor, torch.Tensor]:
+    def batch(self, indices, # indices of windows in this epoch's table, 0 … len − 1
+             ) -> tuple[torch.Tensor, torch.Tensor]:
         "Gather the windows `indices` at once → (input, target), each (n, 1, patch, patch) on `device`."
         idx = torch.as_tensor(indices, dtype=torch.long, device=self.device).reshape(-1)
         if len(idx) and (idx.min() < 0 or idx.max() >= len(self)):

@@ -52,7 +52,8 @@ def _with_phases(h:torch.Tensor, s:torch.Tensor, channels:int) -> torch.Tensor:
     return out.permute(0, 3, 1, 2)
 
 # %% ../nbs/15_fast.ipynb #62d113d7
-def fast_dtype(device:torch.device) -> torch.dtype:
+def fast_dtype(device:torch.device, # where the network runs
+              ) -> torch.dtype:
     "The reduced precision this device runs well: native bf16 where it has it, else fp16 on a GPU and fp32 on a CPU."
     if device.type == 'cuda':  # native bf16 only (Ampere and later): emulated bf16 on older GPUs is slower than fp16
         with torch.cuda.device(device): return torch.bfloat16 if torch.cuda.is_bf16_supported(including_emulation=False) else torch.float16
@@ -145,7 +146,9 @@ class _InferenceNet(N2NUNet):
 
 _FAST_NETS = weakref.WeakKeyDictionary()  # net → (device and a checksum of its weights, its inference network)
 
-def inference_net(net:N2NUNet, device:torch.device) -> N2NUNet:
+def inference_net(net:N2NUNet, # the network (its weights are copied, not changed)
+                  device:torch.device, # where the inference network runs
+                 ) -> N2NUNet:
     "The inference network for the fast path, in the fast precision and `channels_last`; made again only when `net`'s weights change."
     key = (device, [(p.data_ptr(), float(p.detach().double().sum())) for p in net.parameters()])  # sees in-place and `.data` changes
     if (cached := _FAST_NETS.get(net)) is None or cached[0] != key:

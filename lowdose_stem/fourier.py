@@ -5,9 +5,8 @@
 # %% ../nbs/02_fourier.ipynb #8cf4b8ae
 from __future__ import annotations
 import math
-from dataclasses import is_dataclass, replace
+from dataclasses import dataclass, is_dataclass, replace
 from functools import lru_cache
-from typing import NamedTuple
 import numpy as np
 import torch
 
@@ -47,7 +46,8 @@ def power_spectrum(img, # image (H, W) or batch (..., H, W): ndarray, tensor or 
     return back(f.real**2 + f.imag**2)
 
 # %% ../nbs/02_fourier.ipynb #748549f1
-class RadialBins(NamedTuple):
+@dataclass(frozen=True)
+class RadialBins:
     "Which ring every frequency sample of an (H, W) spectrum falls in (see `radial_bins`)."
     index: torch.Tensor  # (H*W,) long: bin of each sample in flattened fft2 order; `nbins` for samples left out
     counts: torch.Tensor # (nbins,) samples in each bin (0 for an empty bin)
@@ -136,7 +136,8 @@ def cutoff_from_profile(profile, # (..., nbins) profile
     return back(cut[..., 0])
 
 # %% ../nbs/02_fourier.ipynb #85a1d67a
-class Cutoff(NamedTuple):
+@dataclass(frozen=True)
+class Cutoff:
     "A resolution: frequency in cycles/px and period in nm (None without a pixel size)."
     freq: object # float, ndarray or tensor, cycles/px
     nm: object = None # pixel_size_nm / freq (inf where freq is 0), or None
@@ -250,7 +251,8 @@ def preprocess(img, # image or batch (..., H, W): ndarray, tensor or `StemImage`
     return fourier_filter(img, cut=fourier_cut, taper=fourier_taper) if fourier_cut else img
 
 # %% ../nbs/02_fourier.ipynb #0578120a
-class FRC(NamedTuple):
+@dataclass(frozen=True)
+class FRC:
     "Fourier ring correlation of two images and its resolutions (see `frc`)."
     freqs: object # (nbins,) cycles/px
     curve: object # (..., nbins) correlation on each ring

@@ -21,7 +21,8 @@ def _hs():
     except ImportError: raise ImportError("HyperSpy is not installed: pip install 'lowdose_stem[hyperspy]'") from None
     return hs
 
-def is_signal(obj) -> bool:
+def is_signal(obj, # anything
+             ) -> bool:
     "Whether `obj` is a HyperSpy signal (duck-typed: HyperSpy is not imported, so this is cheap to call on anything)."
     return hasattr(obj, 'axes_manager') and hasattr(obj, 'metadata') and hasattr(obj, 'data')
 
@@ -105,7 +106,7 @@ def restore_signal(signal, # a HyperSpy `Signal2D`: one image or a stack (any na
                    black_level:float|None=None, # the input's reading of zero signal; None: `Signal.black_level`, else the training data's
                    **kwargs, # passed to `restore`: tile, overlap, margin, batch, device, fast, quiet
                   ):
-    "Restore a HyperSpy image or stack: a new `Signal2D` with the same axes, metadata and original metadata, and a record of the model in `metadata.General.Processing`."
+    "Restore a HyperSpy image or stack (`kwargs` go to `restore`): a new `Signal2D` with the same axes, metadata and original metadata, and a record of the model in `metadata.General.Processing`."
     _check_2d(signal, 'restore_signal')
     if not isinstance(model, RestorationModel): model = load_model(model)
     r = restore(signal_to_image(signal), model, black_level=black_level, **kwargs)

@@ -19,7 +19,10 @@ __all__ = ['ELECTRONS_PER_PA_US', 'IMAGE_SUFFIXES', 'CLEAN_SUFFIX', 'StemFileErr
 # %% ../nbs/00_io.ipynb #8c26c665
 class StemFileError(ValueError):
     "A file that cannot be used as a STEM image; the message names the file and what is wrong."
-    def __init__(self, path, problem): super().__init__(f"{path}: {problem}"); self.path, self.problem = Path(path), problem
+    def __init__(self, path, # the file
+                 problem:str, # what is wrong with it, as the message goes on after the file name
+                ):
+        super().__init__(f"{path}: {problem}"); self.path, self.problem = Path(path), problem
 
 # %% ../nbs/00_io.ipynb #c5fd9626
 @dataclass
@@ -35,16 +38,20 @@ class StemImage:
 
     def __post_init__(self): self.data = np.asarray(self.data, dtype=np.float32)
     @property
-    def shape(self): return self.data.shape
+    def shape(self) -> tuple:
+        "The data's shape: (y, x), or (frames, y, x)."
+        return self.data.shape
     @property
     def live_us(self) -> float | None:
         "The part of the dwell that collects signal, µs (None when the dwell time is unknown)."
         return self.dwell_us - self.dead_time_us if self.dwell_us else None
-    def to_rate(self, values):
+    def to_rate(self, values, # pixel values (or percentiles, crops...) in this image's units, counts
+               ):
         "`values` in this image's units (counts) → signal per µs of live dwell: (values − black level) / live dwell."
         v = values - np.float32(self.black_level or 0)
         return v / np.float32(self.live_us) if self.dwell_us else v
-    def from_rate(self, rate):
+    def from_rate(self, rate, # signal per µs of live dwell
+                 ):
         "Signal per µs → this image's units (the inverse of `to_rate`)."
         v = rate * np.float32(self.live_us) if self.dwell_us else rate
         return v + np.float32(self.black_level or 0)
@@ -300,7 +307,10 @@ def _disk_full(e:BaseException, folder) -> bool:
     free = _free_bytes(folder)
     return isinstance(e, Exception) and free is not None and free < 2 ** 20
 
-def atomic_write(path, write, overwrite=False):
+def atomic_write(path, # the file to write
+                 write, # called with the temporary path beside `path`; it writes the file there
+                 overwrite:bool=False, # replace an existing `path`
+                ) -> Path:
     "Call `write(tmp_path)` then rename the temporary file to `path`; refuse to replace `path` unless `overwrite`."
     path = Path(path)
     if path.exists() and not overwrite: raise FileExistsError(f"{path}: already exists; pass overwrite=True to replace it")
@@ -358,7 +368,9 @@ class DwellSeries:
     black_fit: object = None  # the `data.BlackLevelFit` that put its images on one scale, when one was made
 
     @property
-    def dwells(self): return sorted(self.images)
+    def dwells(self) -> list:
+        "The dwell times it holds, µs, shortest first."
+        return sorted(self.images)
     def __getitem__(self, dwell):
         try: return self.images[_dwell_key(dwell)]
         except KeyError: raise KeyError(f"area {self.area!r} has no {dwell:g} µs image; it has {self.dwell_list}") from None
@@ -369,7 +381,9 @@ class DwellSeries:
         return ', '.join(f"{d:g}" for d in self.dwells) + ' µs'
     def __repr__(self): return f"DwellSeries({self.area!r}: {self.dwell_list}{', clean' if self.clean else ''}, {'×'.join(map(str, self.shape))})"
     @property
-    def shape(self): return next(iter(self.images.values())).shape
+    def shape(self) -> tuple:
+        "The shape every image of the area has (`find_series` checks that they agree)."
+        return next(iter(self.images.values())).shape
 
     def pairs(self, inputs=(0.2, 0.5, 2), # input dwell times, µs
               target=4, # target dwell time, µs

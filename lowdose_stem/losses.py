@@ -112,7 +112,9 @@ class RestorationLoss(nn.Module):
         self.weights = dict(fourier=w_fourier, resolution=w_resolution, anisotropy=w_anisotropy, pixel=w_pixel, mse=w_mse)
         self.factor, self.band, self.last_terms = factor, tuple(band), {}
 
-    def forward(self, pred:torch.Tensor, target:torch.Tensor) -> torch.Tensor:
+    def forward(self, pred:torch.Tensor, # the prediction (B, 1, H, W)
+                target:torch.Tensor, # its target, the same shape
+               ) -> torch.Tensor: # the weighted total, a scalar (each term in `last_terms`)
         _check(pred, target)
         pred, pp = pred.float(), _power(pred)
         with torch.no_grad(): target, pt = target.float(), _power(target)

@@ -110,6 +110,7 @@ def ssim(pred, # prediction (..., H, W), numpy or torch
 # %% ../nbs/09_evaluate.ipynb #c46fb899
 import csv, io as _io
 from html import escape
+from pathlib import Path
 from .io import atomic_write
 
 def _fmt(col:str, v) -> str:
@@ -130,14 +131,19 @@ class MetricsTable:
     def __len__(self): return len(self.rows)
     def __getitem__(self, i): return self.rows[i]
     def __iter__(self): return iter(self.rows)
-    def column(self, name:str) -> list: return [r.get(name) for r in self.rows]
-    def row(self, **match) -> dict:
+    def column(self, name:str, # a column's name
+              ) -> list:
+        "The column's values, row by row (None where a row has none)."
+        return [r.get(name) for r in self.rows]
+    def row(self, **match, # column name → value, e.g. area='a', method='restored'
+           ) -> dict:
         "The one row whose values equal `match`, e.g. `row(area='a', method='restored')`"
         found = [r for r in self.rows if all(r.get(k) == v for k, v in match.items())]
         if len(found) != 1: raise KeyError(f"{len(found)} rows match {match}")
         return found[0]
     def _cells(self): return [[_fmt(c, r.get(c)) for c in self.columns] for r in self.rows]
     def to_markdown(self) -> str:
+        "The shown columns as a markdown table, numbers rounded for display."
         lines = ['| ' + ' | '.join(self.columns) + ' |', '|' + '|'.join('---' for _ in self.columns) + '|']
         return '\n'.join(lines + ['| ' + ' | '.join(r) + ' |' for r in self._cells()])
     def _repr_markdown_(self): return self.to_markdown()

@@ -78,4 +78,5 @@ class UNetCore(nn.Module):
     def __init__(self, net:nn.Module, # an `N2NUNet` (or a network computing its function)
                 ):
         super().__init__(); self.net = net
-    def forward(self, x): return self.net.unet(x)
+    def forward(self, x:torch.Tensor, # (B, C, H, W) with H and W multiples of 2^depth
+               ) -> torch.Tensor: return self.net.unet(x)

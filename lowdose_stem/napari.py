@@ -51,7 +51,8 @@ def napari_get_reader(path, # what napari asks about: a path or a list of paths
     return read_layers
 
 # %% ../nbs/14_napari.ipynb #562004bf
-def layer_image(layer) -> StemImage:
+def layer_image(layer, # a napari image layer
+               ) -> StemImage:
     "A napari image layer as a `StemImage`: the facts our reader put in its metadata, else its pixels alone (restored by their own range)."
     facts = dict((layer.metadata or {}).get('lowdose_stem') or {})
     path, meta = facts.pop('path', None), facts.pop('meta', {})

@@ -31,8 +31,8 @@ def restoration_checkpoint(net:nn.Module, # the network (an `N2NUNet` or a netwo
                            normalizer:Normalizer, # the normaliser it was trained with
                            preprocess:dict, # its pre-processing settings, e.g. {'fourier_cut': 0.35, 'fourier_taper': 0.0}
                            **extra, # anything else the file holds (`train` adds what resuming needs)
-                          ) -> dict:
-    "The dict a checkpoint file holds: its format, the weights (fp32 on the CPU), the network's configuration, the normaliser and the pre-processing."
+                          ) -> dict: # what `torch.save` writes
+    "The dict a checkpoint file holds: its format, the weights (fp32 on the CPU), the network's configuration, the normaliser, the pre-processing, and the `extra` keys."
     return dict(format=CHECKPOINT_FORMAT, model_state={k: v.detach().float().cpu().contiguous() for k, v in net.state_dict().items()},
                 model_config=dict(net.config), normalizer=normalizer.to_dict(), preprocess=dict(preprocess), **extra)
 
@@ -76,7 +76,8 @@ class RestorationModel(nn.Module):
         "The training data's black level and dead time (`train` measured them), for images that do not carry their own."
         return self.info.get('black_level')
 
-    def prepare(self, img:np.ndarray) -> np.ndarray:
+    def prepare(self, img:np.ndarray, # an image or frame series, in any linear units
+               ) -> np.ndarray:
         "The pre-processing of training (Fourier low-pass with the stored cut), on an image in any linear units."
         return np.asarray(preprocess(img, **self.preprocess), dtype=np.float32)
 
@@ -280,7 +281,10 @@ def _why(path:Path, e:Exception) -> str: return str(e) if str(path) in str(e) el
 
 class BatchRestoreError(RuntimeError):
     "Some files of a batch could not be restored; the others were. `.written`: the outputs, `.refused`: (input, why) pairs."
-    def __init__(self, written:list, refused:list, out_dir):
+    def __init__(self, written:list, # the outputs written
+                 refused:list, # (input, the exception that refused it) pairs
+                 out_dir, # where the outputs went
+                ):
         self.written, self.refused = written, refused
         done = f"the other {len(written)} were written to {out_dir}" if written else "none was written"
         super().__init__(f"{len(refused)} of {len(written) + len(refused)} files not restored — "
@@ -294,8 +298,8 @@ def restore_files(paths, # image files (.tif, .dm3/.dm4, .emd, .ser, ...), or on
                   skip_existing:bool=False, # leave inputs whose output exists alone (finish an interrupted batch)
                   on_written=None, # called with each output path as soon as it is written (the CLI prints it)
                   **kwargs, # passed to `restore`: tile, overlap, margin, batch, device, fast, force
-                 ) -> list[Path]:
-    "Restore image files into float32 TIFFs with the inputs' pixel size, dwell time and metadata; returns the paths written."
+                 ) -> list[Path]: # the outputs written
+    "Restore image files (`kwargs` go to `restore`) into float32 TIFFs with the inputs' pixel size, dwell time and metadata."
     if not isinstance(model, RestorationModel): model = load_model(model)
     paths = [Path(paths)] if isinstance(paths, (str, os.PathLike)) else [Path(p) for p in paths]
     out_dir = Path(out_dir)

@@ -212,12 +212,13 @@ def _detect(mean_electrons, dwell_us, scan, rng):
 def acquire(spec:StemImage, # the specimen: η per pixel, with its pixel size (from `specimen`)
             dwell_us:float, # dwell time per pixel, µs
             beam_current_pA:float=DEFAULT_BEAM_CURRENT_PA, # probe current, pA
-            scan:ScanParams=ScanParams(), # the artifacts and their parameters
+            scan:ScanParams|None=None, # the artifacts and their parameters; None: `ScanParams()`, every artifact at its default
             seed:int=0, # random seed of the noise and jitter
             t0_s:float=0.0, # when this acquisition starts in the session (s): the drift so far moves the specimen
            ) -> StemImage:
     "Image `spec` with a HAADF detector at `dwell_us`: dose-correct counting noise and every scan artifact of `scan`."
     if dwell_us <= 0: raise ValueError(f"dwell_us={dwell_us}: must be positive")
+    scan = ScanParams() if scan is None else scan
     if spec.pixel_size_nm is None: raise ValueError("spec has no pixel size: the dose and every artifact in nm need one")
     if spec.data.ndim != 2: raise ValueError(f"spec.data has shape {spec.data.shape}; expected one 2-D image")
     rng, shape, px = np.random.default_rng(seed), spec.data.shape, spec.pixel_size_nm
@@ -261,11 +262,11 @@ def simulate_series(shape:tuple=(512, 512), # (height, width) in pixels
                     seed:int=0, # seed of the specimen and (derived from it) of each acquisition
                     pixel_size_nm:float=DEFAULT_PIXEL_SIZE_NM, # sampling, nm per pixel
                     beam_current_pA:float=DEFAULT_BEAM_CURRENT_PA, # probe current, pA
-                    scan:ScanParams=ScanParams(), # the artifacts
+                    scan:ScanParams|None=None, # the artifacts; None: `ScanParams()`
                     pause_s:float=5.0, # time between two acquisitions, s (the drift goes on)
                     **kwargs, # passed to `specimen` (coverage, island_nm, z_exponent, ...)
-                   ) -> dict:
-    "{dwell: StemImage} of one simulated area: the same specimen acquired at each dwell time."
+                   ) -> dict: # {dwell: StemImage}
+    "One simulated area: the same specimen (`kwargs` go to `specimen`) acquired at each dwell time."
     spec = specimen(shape, pixel_size_nm, seed, **kwargs)
     return _series(spec, dwell_us, beam_current_pA, scan, seed, pause_s)
 
@@ -296,12 +297,12 @@ def write_dataset(folder, # where to write (created if needed)
                   overwrite:bool=False, # replace files of an earlier dataset in `folder`?
                   pixel_size_nm:float=DEFAULT_PIXEL_SIZE_NM, # sampling, nm per pixel
                   beam_current_pA:float=DEFAULT_BEAM_CURRENT_PA, # probe current, pA
-                  scan:ScanParams=ScanParams(), # the artifacts
+                  scan:ScanParams|None=None, # the artifacts; None: `ScanParams()`
                   progress:bool=True, # show a progress bar over the areas
                   **kwargs, # passed to `specimen`
-                 ) -> list:
-    "Simulate `n_areas` dwell-time series with their clean truth, write them as TIFFs and read them back as `DwellSeries`."
-    folder, names = Path(folder), [_area_name(k) for k in range(n_areas)]
+                 ) -> list: # one `DwellSeries` per area, as read back
+    "Simulate `n_areas` dwell-time series with their clean truth (`kwargs` go to `specimen`), write them as TIFFs and read them back."
+    folder, names, scan = Path(folder), [_area_name(k) for k in range(n_areas)], ScanParams() if scan is None else scan
     ours = sorted(p for p in folder.glob('area*/area*.tif')) if folder.exists() else []
     if ours and not overwrite:
         raise FileExistsError(f"{folder}: already holds a dataset ({len(ours)} files, e.g. {ours[0].relative_to(folder)}); "

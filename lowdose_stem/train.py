@@ -49,11 +49,11 @@ class TrainConfig:
     augment: tuple = ('flip_y',) # geometry-keeping augmentations (see `data.PairedPatches`)
     base: int = 48 # U-Net feature maps (`N2NUNet(base=...)`)
     depth: int = 5 # U-Net poolings (`N2NUNet(depth=...)`)
-    w_fourier: float = _LOSS_DEFAULTS['w_fourier'] # loss weights, see `losses.RestorationLoss`
-    w_resolution: float = _LOSS_DEFAULTS['w_resolution']
-    w_anisotropy: float = _LOSS_DEFAULTS['w_anisotropy']
-    w_pixel: float = _LOSS_DEFAULTS['w_pixel']
-    w_mse: float = _LOSS_DEFAULTS['w_mse']
+    w_fourier: float = _LOSS_DEFAULTS['w_fourier'] # loss weight of the Fourier-magnitude L1 (`losses.RestorationLoss`)
+    w_resolution: float = _LOSS_DEFAULTS['w_resolution'] # of the resolution term: the target's cutoff not reached
+    w_anisotropy: float = _LOSS_DEFAULTS['w_anisotropy'] # of the anisotropy term: the prediction's x and y cutoffs apart
+    w_pixel: float = _LOSS_DEFAULTS['w_pixel'] # of the pixel L1
+    w_mse: float = _LOSS_DEFAULTS['w_mse'] # of the pixel mean squared error (the Noise2Noise loss; 0 in the method's)
     epochs: int = 50 # epochs
     batch_size: int = 16 # global batch (split over DDP ranks)
     lr: float = 3e-4 # Adam learning rate
@@ -76,32 +76,41 @@ class TrainConfig:
             if getattr(self, f) < 1: raise ValueError(f"TrainConfig.{f} must be ≥ 1, got {getattr(self, f)}")
 
     @classmethod
-    def method(cls, **overrides) -> 'TrainConfig':
+    def method(cls, **overrides, # settings to change, by name
+              ) -> 'TrainConfig':
         "The method's own recipe, exactly: its loss, 50 epochs of 3 × 10 000 patches of 128², batch 16, Adam at 3·10⁻⁴ (`overrides` on top)."
         return cls(**(METHOD_RECIPE | overrides))
 
-    def save(self, path) -> Path:
+    def save(self, path, # the .json file to write
+            ) -> Path:
         "Write as JSON (atomically)."
         return atomic_write(path, lambda p: Path(p).write_text(json.dumps(asdict(self), indent=1)), overwrite=True)
 
     @classmethod
-    def load(cls, path) -> 'TrainConfig':
+    def load(cls, path, # the file
+            ) -> 'TrainConfig':
         "Read a `config.json` (what `save` wrote)."
         return cls(**json.loads(Path(path).read_text()))
 
     @property
-    def model_config(self) -> dict: return dict(in_channels=1, out_channels=1, base=self.base, depth=self.depth)
+    def model_config(self) -> dict:
+        "`N2NUNet`'s arguments."
+        return dict(in_channels=1, out_channels=1, base=self.base, depth=self.depth)
     @property
-    def loss_weights(self) -> dict: return {k: getattr(self, k) for k in _LOSS_DEFAULTS}
+    def loss_weights(self) -> dict:
+        "`RestorationLoss`'s arguments."
+        return {k: getattr(self, k) for k in _LOSS_DEFAULTS}
     @property
-    def preprocess(self) -> dict: return dict(fourier_cut=self.fourier_cut, fourier_taper=self.fourier_taper)
+    def preprocess(self) -> dict:
+        "`fourier.preprocess`'s arguments: the pre-processing of the inputs."
+        return dict(fourier_cut=self.fourier_cut, fourier_taper=self.fourier_taper)
 
 # %% ../nbs/07_train.ipynb #6d1edc18
 @dataclass
 class TrainingData:
     "What `training_data` prepared: patches, the normaliser, the held-out images and the pair reports."
-    patches: PairedPatches
-    normalizer: Normalizer
+    patches: PairedPatches # the training pairs' patches, drawn anew each epoch
+    normalizer: Normalizer # fitted on the targets, in counts/µs
     holdout: list # one `metrics.HoldoutPair` per area: the held-out pair as acquired, registered (centred crops with `holdout_crop`)
     reports: object # `align.PairTable` of every training and held-out pair
     black_level: dict|None = None # the areas' black level and dead time (median, and each area's fit); None if unknown

@@ -46,11 +46,17 @@ class Comparison:
         self.row = self.view_size // 2
 
     @property
-    def shape(self): return next(iter(self.images.values())).shape
+    def shape(self) -> tuple:
+        "The shape the images share."
+        return next(iter(self.images.values())).shape
     @property
-    def names(self): return list(self.images)
+    def names(self) -> list:
+        "The images' names, in display order."
+        return list(self.images)
     @property
-    def view_size(self) -> int: return self.size // self.zoom
+    def view_size(self) -> int:
+        "The side of the crop shown, in image pixels (`size` / `zoom`)."
+        return self.size // self.zoom
 
     @property
     def window(self) -> tuple:
