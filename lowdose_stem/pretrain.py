@@ -36,7 +36,8 @@ class ImageNormalizer:
 
     def __post_init__(self): self.q = tuple(float(v) for v in self.q)
 
-    def affine(self, img) -> tuple[float, float]:
+    def affine(self, img, # an image (or frames) in its own units
+              ) -> tuple[float, float]:
         "(offset, scale) with normalised = (img − offset) / scale; a frame series (…, H, W) gets one map for all its frames."
         a = np.asarray(img, np.float32)
         smooth = ndimage.gaussian_filter(a, (0,) * (a.ndim - 2) + (self.lowpass_px,) * 2, mode='mirror')
@@ -51,7 +52,8 @@ class ImageNormalizer:
         return dict(q=list(self.q), lowpass_px=self.lowpass_px, min_scale=self.min_scale)
 
     @classmethod
-    def from_dict(cls, d:dict) -> ImageNormalizer:
+    def from_dict(cls, d:dict, # the dict `to_dict` wrote
+                 ) -> ImageNormalizer:
         "The `ImageNormalizer` saved by `to_dict`."
         return cls(tuple(d['q']), float(d['lowpass_px']), float(d['min_scale']))
 
@@ -75,7 +77,9 @@ class SimulatedPatches(Dataset):
         self.seed, self.batch_size, self.patch, self.field, self.patches_per_field = seed, batch_size, patch, field, patches_per_field
         self.normalizer, self.ranges, self.stream = normalizer, ranges, stream
 
-    def field_pair(self, i:int, k:int) -> tuple[np.ndarray, np.ndarray]:
+    def field_pair(self, i:int, # the batch number
+                   k:int, # the field's number within the batch
+                  ) -> tuple[np.ndarray, np.ndarray]:
         "Image `k` of batch `i`: (input, truth), both normalised by the input's own map; an acquisition that detected nothing is drawn again."
         for attempt in range(MAX_REDRAWS):
             seed = int(np.random.SeedSequence([self.seed, self.stream, i, k, attempt]).generate_state(1)[0])
@@ -109,10 +113,10 @@ class PretrainConfig:
     base: int = _TRAIN.base # U-Net feature maps (`N2NUNet(base=...)`)
     depth: int = _TRAIN.depth # U-Net poolings (`N2NUNet(depth=...)`)
     w_fourier: float = _TRAIN.w_fourier # loss weights, see `losses.RestorationLoss`
-    w_resolution: float = _TRAIN.w_resolution
-    w_anisotropy: float = _TRAIN.w_anisotropy
-    w_pixel: float = _TRAIN.w_pixel
-    w_mse: float = _TRAIN.w_mse
+    w_resolution: float = _TRAIN.w_resolution # weight of the resolution-cutoff term
+    w_anisotropy: float = _TRAIN.w_anisotropy # weight of the x/y anisotropy term
+    w_pixel: float = _TRAIN.w_pixel # weight of the pixel L1 term
+    w_mse: float = _TRAIN.w_mse # weight of the pixel MSE term
     lr: float = _TRAIN.lr # Adam learning rate
     betas: tuple = _TRAIN.betas # Adam betas
     rampdown: float = _TRAIN.rampdown # fraction of the steps, at the end, over which the lr falls to 0 along a half cosine
@@ -132,15 +136,24 @@ class PretrainConfig:
             if getattr(self, f) < 1: raise ValueError(f"PretrainConfig.{f} must be ≥ 1, got {getattr(self, f)}")
 
     @property
-    def model_config(self) -> dict: return dict(in_channels=1, out_channels=1, base=self.base, depth=self.depth)
+    def model_config(self) -> dict:
+        "`N2NUNet`'s keyword arguments."
+        return dict(in_channels=1, out_channels=1, base=self.base, depth=self.depth)
     @property
-    def loss_weights(self) -> dict: return {k: getattr(self, k) for k in _TRAIN.loss_weights}
+    def loss_weights(self) -> dict:
+        "`RestorationLoss`'s keyword arguments."
+        return {k: getattr(self, k) for k in _TRAIN.loss_weights}
     @property
-    def normalizer(self) -> ImageNormalizer: return ImageNormalizer(self.q, self.lowpass_px)
+    def normalizer(self) -> ImageNormalizer:
+        "The per-image intensity map of inputs and targets."
+        return ImageNormalizer(self.q, self.lowpass_px)
     @property
-    def preprocess(self) -> dict: return dict(fourier_cut=None, fourier_taper=0.0)  # none: the network sees every frequency
+    def preprocess(self) -> dict:
+        "`restore`'s pre-processing: none, the network sees every frequency."
+        return dict(fourier_cut=None, fourier_taper=0.0)
 
-    def stream(self, stream:int=0) -> SimulatedPatches:
+    def stream(self, stream:int=0, # 0: training batches, 1: validation batches
+              ) -> SimulatedPatches:
         "The run's training (0) or validation (1) stream of batches."
         return SimulatedPatches(self.seed, self.batch_size, self.patch, self.field, self.patches_per_field, self.normalizer, self.ranges, stream)
 

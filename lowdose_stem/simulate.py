@@ -531,7 +531,8 @@ def _draw_stained(rng, shape, px):
                 membranes=int(rng.poisson(2 * area + 1)), membrane_nm=(10, rng.uniform(20, 150)), filaments=int(rng.poisson(area + 1)),
                 filament_nm=rng.uniform(2, 10), granules=int(rng.poisson(20 * area)), granule_nm=rng.uniform(4, 12), z_exponent=rng.uniform(1.6, 2.0))
 
-class Family(NamedTuple):
+@dataclass(frozen=True)
+class Family:
     "A specimen family of `random_specimen`."
     make: object # the function making it: (shape, pixel_size_nm, seed, probe_sigma_nm=..., **params) → StemImage
     pixel_size_nm: tuple # (low, high): the sampling it is drawn at, nm per pixel
