@@ -64,7 +64,7 @@ class TrainConfig:
     precision: str = 'auto' # 'bf16' autocast (fp32 master weights), 'fp32', or 'auto' (bf16 where the hardware has it)
     channels_last: bool|str = 'auto' # NHWC memory format: True, False or 'auto' (on for CUDA and the CPU)
     select_metric: str = 'psnr' # held-out metric that picks best.pt (higher is better)
-    holdout_crop: int|None = None # score only a centred crop of this side of each held-out image (None: whole)
+    holdout_crop: int|None = None # restore and score only a centred crop of this side of each held-out image (None: whole)
 
     def __post_init__(self):
         for f in ('inputs', 'augment', 'betas'): setattr(self, f, tuple(getattr(self, f)))
