@@ -16,7 +16,7 @@ if not torch.cuda.is_available():
 from lowdose_stem.data import PairedPatches
 from lowdose_stem.fast import FastN2NUNet  # what `train` trains: `N2NUNet`, computed faster
 from lowdose_stem.losses import RestorationLoss
-from lowdose_stem.train import TrainConfig, train_step, _use_bf16, _use_channels_last
+from lowdose_stem.train import TrainConfig, train_step, run_formats
 
 steps = int(sys.argv[1]) if len(sys.argv) > 1 else 30
 dev = torch.device('cuda')
@@ -25,7 +25,7 @@ rng = np.random.default_rng(0)
 pairs = [(rng.random((2048, 2048), dtype=np.float32), rng.random((2048, 2048), dtype=np.float32)) for _ in range(3)]
 ds = PairedPatches(pairs, patch=128, repeats=10_000, device=dev)
 cfg = TrainConfig()
-bf16, cl = _use_bf16(cfg, dev), _use_channels_last(cfg, dev)
+bf16, fmt = run_formats(cfg, dev); cl = fmt == torch.channels_last
 PATCHES = 50 * 30_000
 
 def measure(B, bf16, fmt):

@@ -21,7 +21,8 @@ import numpy as np, torch
 from lowdose_stem.fast import FastN2NUNet
 from lowdose_stem.losses import RestorationLoss
 from lowdose_stem.pretrain import PretrainConfig, pretrain
-from lowdose_stem.train import load_checkpoint, train_step, _use_bf16, _use_channels_last
+from lowdose_stem.restore import load_checkpoint
+from lowdose_stem.train import train_step, run_formats
 
 clock = time.perf_counter
 
@@ -37,7 +38,7 @@ def main(rounds=4, every=4, workers=(), device=None, cpu_time=False):
     print(f"load {os.getloadavg()[0]:.2f}; torch {torch.__version__}, {torch.get_num_threads()} threads, {device}; "
           f"{cfg.batch_size} patches of {cfg.patch}² a step, {cfg.patches_per_field} from each {cfg.field}² image")
     stream, (x, y) = cfg.stream(), cfg.stream(2)[0]
-    bf16, fmt = _use_bf16(cfg, device), (torch.channels_last if _use_channels_last(cfg, device) else torch.contiguous_format)
+    bf16, fmt = run_formats(cfg, device)
     torch.manual_seed(0)
     model = FastN2NUNet(**cfg.model_config).to(device, memory_format=fmt)
     loss_fn, opt = RestorationLoss(**cfg.loss_weights), torch.optim.Adam(model.parameters(), lr=cfg.lr, betas=cfg.betas)

@@ -333,9 +333,9 @@ def _step_seconds(cfg) -> float:
     import torch
     from lowdose_stem.model import N2NUNet
     from lowdose_stem.losses import RestorationLoss
-    from lowdose_stem.train import train_step, _use_bf16, _use_channels_last
+    from lowdose_stem.train import train_step, run_formats
     dev = torch.device('cpu')
-    bf16, fmt = _use_bf16(cfg, dev), (torch.channels_last if _use_channels_last(cfg, dev) else torch.contiguous_format)
+    bf16, fmt = run_formats(cfg, dev)
     torch.manual_seed(0)
     net = N2NUNet(**cfg.model_config).to(memory_format=fmt)
     loss, opt = RestorationLoss(**cfg.loss_weights), torch.optim.Adam(net.parameters(), lr=cfg.lr)

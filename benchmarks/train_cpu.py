@@ -16,7 +16,7 @@ import os, sys, time, numpy as np, torch
 from lowdose_stem.data import PairedPatches
 from lowdose_stem.fast import FastN2NUNet  # what `train` trains: `N2NUNet`, computed faster
 from lowdose_stem.losses import RestorationLoss
-from lowdose_stem.train import TrainConfig, train_step, _use_bf16, _use_channels_last
+from lowdose_stem.train import TrainConfig, train_step, run_formats
 
 args = [a for a in sys.argv[1:] if a != '--cpu-time']
 rounds, cpu_time = int(args[0]) if args else 5, '--cpu-time' in sys.argv
@@ -42,7 +42,7 @@ def loop(bf16=False, fmt=NCHW, ours=True):
 
 cpu = torch.device('cpu')
 cfg = TrainConfig()
-bf16, cl = _use_bf16(cfg, cpu), _use_channels_last(cfg, cpu)
+bf16, fmt = run_formats(cfg, cpu); cl = fmt == CL
 loops = {'plain eager fp32 NCHW (baseline)': loop(ours=False),
          'train_step bf16, NCHW': loop(True, NCHW),
          'train_step fp32, channels_last': loop(False, CL),

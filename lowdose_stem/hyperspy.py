@@ -97,7 +97,9 @@ def _record(model:RestorationModel, units:StemImage, kwargs:dict) -> dict:
             'timestamp': datetime.datetime.now().astimezone().isoformat(),
             'model': str(model.source) if model.source else repr(model), 'model_config': dict(model.net.config),
             'normalizer': model.normalizer.to_dict(), 'preprocess': dict(model.preprocess),
-            'units': 'counts at the dwell time' if units.dwell_us else "the input's robust range (no dwell time)",
+            **({'per_image_normalization': model.image_normalizer.to_dict()} if model.image_normalizer else {}),
+            'units': ("the input's own, mapped per image" if model.image_normalizer else
+                      'counts at the dwell time' if units.dwell_us else "the input's robust range (no dwell time)"),
             'black_level': 'none' if units.black_level is None else float(units.black_level),
             **{k: v for k, v in kwargs.items() if k in ('tile', 'overlap', 'margin', 'fast') and v is not None}}
 

@@ -10,52 +10,19 @@ from datetime import date
 from pathlib import Path
 import numpy as np
 import torch
-from scipy import ndimage
 from torch.utils.data import DataLoader, Dataset
 from . import __version__
 from .io import atomic_write
 from .simulate import random_acquisition, SCAN_RANGES, SPECIMEN_FAMILIES
-from .data import Normalizer
+from .data import Normalizer, ImageNormalizer
 from .fast import FastN2NUNet
 from .losses import RestorationLoss
 from .metrics import MetricsTable
-from .train import TrainConfig, train_step
+from .train import TrainConfig, NetworkRecipe, train_step, predict_batch, run_formats, lr_schedule, save_checkpoint, new_run_dir
 from .restore import load_checkpoint, CHECKPOINT_FORMAT
-from .train import _lr_factor, _use_bf16, _use_channels_last, _net_input, _new_run_dir, _save  # train's own rules, not copies
 
 # %% auto #0
-__all__ = ['MAX_REDRAWS', 'ImageNormalizer', 'SimulatedPatches', 'PretrainConfig', 'pretrain', 'export_weights']
-
-# %% ../nbs/16_pretrain.ipynb #8a417eeb
-@dataclass
-class ImageNormalizer:
-    "Per-image affine map into the network's units, read from the image alone: percentiles of a low-passed copy go to 0 and 1."
-    q: tuple = (1.0, 99.0) # percentiles of the low-passed image mapped to 0 and 1
-    lowpass_px: float = 2.0 # σ of the Gaussian low-pass the percentiles are read from, pixels (0: the raw image)
-    min_scale: float = 0.1 # the scale is at least this fraction of the image's standard deviation
-
-    def __post_init__(self): self.q = tuple(float(v) for v in self.q)
-
-    def affine(self, img, # an image (or frames) in its own units
-              ) -> tuple[float, float]:
-        "(offset, scale) with normalised = (img − offset) / scale; a frame series (…, H, W) gets one map for all its frames."
-        a = np.asarray(img, np.float32)
-        smooth = ndimage.gaussian_filter(a, (0,) * (a.ndim - 2) + (self.lowpass_px,) * 2, mode='mirror')
-        lo, hi = np.percentile(smooth, self.q)
-        if not hi > lo: hi = smooth.max()   # signal in fewer pixels than the top percentile holds: the brightest sets the scale
-        scale = max(float(hi - lo), self.min_scale * float(a.std()))   # no signal at all: the noise sets it
-        if not scale > 0: raise ValueError(f"ImageNormalizer: the image is constant ({lo:g}): nothing to normalise")
-        return float(lo), scale
-
-    def to_dict(self) -> dict:
-        "Plain, JSON-ready dict (saved in checkpoints as `per_image_normalization`)."
-        return dict(q=list(self.q), lowpass_px=self.lowpass_px, min_scale=self.min_scale)
-
-    @classmethod
-    def from_dict(cls, d:dict, # the dict `to_dict` wrote
-                 ) -> ImageNormalizer:
-        "The `ImageNormalizer` saved by `to_dict`."
-        return cls(tuple(d['q']), float(d['lowpass_px']), float(d['min_scale']))
+__all__ = ['MAX_REDRAWS', 'SimulatedPatches', 'PretrainConfig', 'pretrain', 'export_weights']
 
 # %% ../nbs/16_pretrain.ipynb #649ddfa4
 MAX_REDRAWS = 100  # acquisitions that detected nothing, drawn again, before `SimulatedPatches` gives up
@@ -103,7 +70,7 @@ class SimulatedPatches(Dataset):
 _TRAIN = TrainConfig()
 
 @dataclass
-class PretrainConfig:
+class PretrainConfig(NetworkRecipe):
     "Every setting of a pretraining run on the randomised simulator; the network, loss and optimiser of `TrainConfig()` by default."
     steps: int = 100_000 # optimiser steps; the learning-rate schedule is planned over them
     batch_size: int = _TRAIN.batch_size # patches a step
@@ -135,14 +102,6 @@ class PretrainConfig:
         for f in ('steps', 'batch_size', 'patch', 'field', 'patches_per_field', 'checkpoint_every', 'val_batches'):
             if getattr(self, f) < 1: raise ValueError(f"PretrainConfig.{f} must be ≥ 1, got {getattr(self, f)}")
 
-    @property
-    def model_config(self) -> dict:
-        "`N2NUNet`'s keyword arguments."
-        return dict(in_channels=1, out_channels=1, base=self.base, depth=self.depth)
-    @property
-    def loss_weights(self) -> dict:
-        "`RestorationLoss`'s keyword arguments."
-        return {k: getattr(self, k) for k in _TRAIN.loss_weights}
     @property
     def normalizer(self) -> ImageNormalizer:
         "The per-image intensity map of inputs and targets."
@@ -182,13 +141,13 @@ def _setup(config:PretrainConfig|None, resume, device) -> _Pretraining:
     ck = load_checkpoint(resume) if resume is not None else None
     config = _resumed_config(ck, config, resume) if ck else config or PretrainConfig()
     device = torch.device(device or ('cuda' if torch.cuda.is_available() else 'cpu'))
-    bf16, fmt = _use_bf16(config, device), (torch.channels_last if _use_channels_last(config, device) else torch.contiguous_format)
+    bf16, fmt = run_formats(config, device)
     torch.manual_seed(config.seed)
     model = FastN2NUNet(**config.model_config)   # `N2NUNet`'s function and checkpoints, faster (`15_fast`)
     if ck: model.load_state_dict(ck['model_state'])
     model = model.to(device, memory_format=fmt)
     opt = torch.optim.Adam(model.parameters(), lr=config.lr, betas=config.betas)
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, _lr_factor(config, config.steps))
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lr_schedule(config, config.steps))
     if ck: opt.load_state_dict(ck['optimizer']); sched.load_state_dict(ck['scheduler'])
     val = [config.stream(1)[i] for i in range(config.val_batches)]
     run = _Pretraining(config, device, bf16, fmt, model, opt, sched, RestorationLoss(**config.loss_weights), val,
@@ -203,7 +162,7 @@ def _validate(run:_Pretraining) -> dict:
     loss, err, err_in = [], [], []
     for x, y in run.val:
         x, y = x.to(run.device), y.to(run.device)
-        with torch.autocast(run.device.type, dtype=torch.bfloat16, enabled=run.bf16): p = run.model(_net_input(x, run.bf16, run.fmt)).float()
+        p = predict_batch(run.model, x, run.bf16, run.fmt)
         loss.append(float(run.loss_fn(p, y))); err.append(float((p - y).square().mean())); err_in.append(float((x - y).square().mean()))
     run.model.train()
     return dict(val_loss=float(np.mean(loss)), val_psnr=-10 * math.log10(np.mean(err)), input_psnr=-10 * math.log10(np.mean(err_in)))
@@ -230,8 +189,8 @@ def _keep(run:_Pretraining, means:list, patches_per_s:float) -> dict:
     run.history.append(row | dict(patches_per_s=patches_per_s) | _validate(run))
     if run.history[-1]['val_psnr'] > run.best['val_psnr']: run.best = dict(step=run.step, val_psnr=run.history[-1]['val_psnr'])
     ck = _checkpoint(run)
-    if run.best['step'] == run.step: _save(ck, run.run_dir / 'best.pt')   # before last.pt: never a best.pt newer than last.pt
-    _save(ck, run.run_dir / 'last.pt')
+    if run.best['step'] == run.step: save_checkpoint(ck, run.run_dir / 'best.pt')   # before last.pt: never a best.pt newer than last.pt
+    save_checkpoint(ck, run.run_dir / 'last.pt')
     MetricsTable(run.history).to_csv(run.run_dir / 'metrics.csv', overwrite=True)
     return run.history[-1]
 
@@ -249,7 +208,7 @@ def pretrain(config:PretrainConfig|None=None, # settings; default `PretrainConfi
     "Train `N2NUNet` on an endless stream of randomised simulations towards their truth; resumable, bit for bit, from any checkpoint."
     run = _setup(config, resume, device)
     c, say = run.config, (lambda s: None) if quiet else print
-    run.run_dir = Path(resume).parent if resume is not None and Path(resume).is_file() else Path(resume) if resume is not None else _new_run_dir(out_dir)
+    run.run_dir = Path(resume).parent if resume is not None and Path(resume).is_file() else Path(resume) if resume is not None else new_run_dir(out_dir)
     atomic_write(run.run_dir / 'config.json', lambda p: Path(p).write_text(json.dumps(asdict(c), indent=1)), overwrite=True)
     last = c.steps if stop_after is None else min(c.steps, stop_after)
     loader = DataLoader(c.stream(0), batch_size=None, sampler=range(run.step, last), num_workers=workers,

@@ -4,7 +4,7 @@
 
 # %% ../nbs/08_restore.ipynb #46d8db05
 from __future__ import annotations
-import json, math, os, warnings
+import importlib.resources, json, math, os, warnings
 from dataclasses import replace
 from pathlib import Path
 import numpy as np
@@ -13,14 +13,14 @@ from torch import nn
 from fastprogress.fastprogress import progress_bar
 from .io import StemImage, read_image, write_image, interactive
 from .fourier import preprocess
-from .data import Normalizer
+from .data import Normalizer, ImageNormalizer
 from .model import N2NUNet, UNetCore, pad_to_multiple
 from .fast import inference_net, fast_dtype
 
 # %% auto #0
 __all__ = ['CHECKPOINT_FORMAT', 'CHECKPOINTS', 'RANGE_FACTOR', 'restoration_checkpoint', 'load_checkpoint', 'RestorationModel',
-           'load_model', 'check_intensity_range', 'blend_window', 'restore', 'BatchRestoreError', 'restore_files',
-           'export_torchscript']
+           'pretrained_weights', 'load_model', 'check_intensity_range', 'blend_window', 'restore', 'BatchRestoreError',
+           'restore_files', 'export_torchscript']
 
 # %% ../nbs/08_restore.ipynb #b40dd810
 CHECKPOINT_FORMAT = 'lowdose_stem/1'  # the `format` of every checkpoint
@@ -76,6 +76,12 @@ class RestorationModel(nn.Module):
         "The training data's black level and dead time (`train` measured them), for images that do not carry their own."
         return self.info.get('black_level')
 
+    @property
+    def image_normalizer(self) -> ImageNormalizer|None:
+        "The map read from each image alone, for a model trained that way (`pretrain`); None: the `normalizer`'s counts per µs."
+        d = self.info.get('per_image_normalization')
+        return None if d is None else ImageNormalizer.from_dict(d)
+
     def prepare(self, img:np.ndarray, # an image or frame series, in any linear units
                ) -> np.ndarray:
         "The pre-processing of training (Fourier low-pass with the stored cut), on an image in any linear units."
@@ -89,11 +95,20 @@ class RestorationModel(nn.Module):
 # %% ../nbs/08_restore.ipynb #9da00407
 def _ckpt_error(path, problem): return ValueError(f"{path}: {problem}")
 
-def load_model(checkpoint, # a `.pt` file written by `train` (best.pt / last.pt), or a run folder holding best.pt
+def pretrained_weights() -> Path:
+    "The pretrained model's file in the package (`16_pretrain`); a one-line error if this installation has none."
+    path = Path(str(importlib.resources.files('lowdose_stem'))) / 'weights' / 'pretrained.pt'
+    if not path.exists():
+        from lowdose_stem import __version__
+        raise FileNotFoundError(f"{path}: this installation of lowdose_stem {__version__} has no pretrained model; "
+                                "train one on your own dwell series (`lowdose-stem train`) and pass its checkpoint")
+    return path
+
+def load_model(checkpoint, # a `.pt` file written by `train` (best.pt / last.pt), a run folder holding best.pt, or 'pretrained'
                device='cpu', # where the network's weights go
               ) -> RestorationModel:
     "Load a trained model with its normaliser and pre-processing settings, checking the file is one of ours."
-    path = _checkpoint_file(checkpoint, 'best')
+    path = pretrained_weights() if str(checkpoint) == 'pretrained' else _checkpoint_file(checkpoint, 'best')
     ck = load_checkpoint(path)
     try: net = N2NUNet(**ck['model_config'])
     except (TypeError, ValueError) as e: raise _ckpt_error(path, f"has a model config N2NUNet does not take: {e}") from None
@@ -263,13 +278,13 @@ def restore(image, # 2-D image or 3-D frame series: ndarray, `StemImage` (its dw
     if batch < 1: raise ValueError(f"restore: batch (tiles a forward pass) must be >= 1, got {batch}")
     device = torch.device(device) if device is not None else next(model.parameters()).device
     model.to(device)
-    units = _units(si, model, black_level)
+    per_image, stack = model.image_normalizer, data if data.ndim == 3 else data[None]
+    units = None if per_image else _units(si, model, black_level)   # a per-image map needs no units, no black level
     if units is not None: check_intensity_range(units, model, force)
-    affine = _affine(data, model, units)
+    affines = [per_image.affine(f) for f in stack] if per_image else [_affine(data, model, units)] * len(stack)
     tile = tile or max(data.shape[-2:]) + 2 * margin
     net, dtype = (inference_net(model.net, device), fast_dtype(device)) if fast else (model.net, torch.float32)
-    frames = [_restore_frame(model.prepare(f), net, dtype, tile, overlap, margin, batch, device, affine, quiet)
-              for f in (data if data.ndim == 3 else [data])]
+    frames = [_restore_frame(model.prepare(f), net, dtype, tile, overlap, margin, batch, device, a, quiet) for f, a in zip(stack, affines)]
     out = np.stack(frames) if data.ndim == 3 else frames[0]
     if si is None: return out
     return replace(units or si, data=out, meta={**si.meta, 'restored_with': model.source}, path=None)

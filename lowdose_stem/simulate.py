@@ -7,7 +7,6 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple
 import numpy as np
 from scipy import ndimage, signal
 from scipy.spatial import cKDTree
