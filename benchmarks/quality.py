@@ -10,7 +10,8 @@ Suite (built once, cached under benchmarks/.cache/suite-bl<black level>/):
 - `sim`: our own simulated series (`simulate.write_dataset`), same black level.
 Methods restore the held-out 1 µs validation input of every area (frame 0 for `nanoparticles`): input, Gaussian (σ
 swept), BM3D (σ estimated, swept), CAREamics CARE (trained on the same pairs for ours' wall time), tk-r-em pretrained
-(`sfr_lrstem`, `sfr_hrstem`), ours (`train` + `restore`, time-boxed). Peers run in venvs the script makes under
+(`sfr_lrstem`, `sfr_hrstem`), ours (`train` + `restore`, time-boxed), pretrained (`restore` with a model pretrained on
+randomised simulations, `--pretrained CHECKPOINT`, never trained on the suite). Peers run in venvs the script makes under
 benchmarks/.venvs/ and talk to this script through .npz files. Sweeps (Gaussian σ, BM3D σ, tk-r-em network) report
 the best setting per image by PSNR against the reference: an oracle pick, which flatters them.
 
@@ -41,7 +42,7 @@ PEERS = {  # venv name → pip install steps (torch first, or pip pulls a multi-
     'careamics': [[TORCH], ['careamics==0.3.5']],
     'tkrem': [['tensorflow-cpu==2.12.1', 'tk_r_em==1.0.4']],
 }
-ALL_METHODS = ('input', 'gaussian', 'bm3d', 'care', 'tkrem', 'ours')
+ALL_METHODS = ('input', 'gaussian', 'bm3d', 'care', 'tkrem', 'ours', 'pretrained')
 VAL_SIDE = 256
 DWELLS = (0.2, 0.5, 1, 2, 4)
 
@@ -379,9 +380,26 @@ def m_ours(items, ctx):
     return out
 
 
-METHODS = dict(input=m_input, gaussian=m_gaussian, bm3d=m_bm3d, care=m_care, tkrem=m_tkrem, ours=m_ours)
+def m_pretrained(items, ctx):
+    "A pretrained model (`--pretrained`, default the package's own), never trained on the suite: each validation input restored as given."
+    import torch
+    from lowdose_stem.restore import load_model, restore
+    torch.set_num_threads(ctx['threads'])
+    try: model = load_model(ctx['pretrained'])
+    except FileNotFoundError as e: return {'_error': str(e)}
+    out = {}
+    for it in items:
+        t = time.perf_counter()
+        r = restore(it['stem'] if it['stem'] is not None else it['input'], model, quiet=True)
+        out[it['name']] = {'candidates': {'': np.asarray(getattr(r, 'data', r), np.float32)}, 'seconds': time.perf_counter() - t}
+    out['_info'] = dict(model=str(model.source), steps=model.info.get('step'))
+    return out
+
+
+METHODS = dict(input=m_input, gaussian=m_gaussian, bm3d=m_bm3d, care=m_care, tkrem=m_tkrem, ours=m_ours, pretrained=m_pretrained)
 LABELS = dict(input='input (1 µs)', gaussian='Gaussian σ swept (oracle)', bm3d='BM3D 4.0.3 σ swept (oracle)',
-              care='CAREamics 0.3.5 CARE', tkrem='tk-r-em 1.0.4 sfr_lr/hrstem (oracle)', ours='lowdose_stem')
+              care='CAREamics 0.3.5 CARE', tkrem='tk-r-em 1.0.4 sfr_lr/hrstem (oracle)', ours='lowdose_stem',
+              pretrained='lowdose_stem pretrained (no training on the suite)')
 
 # ---------------------------------------------------------------------------------------------------------- results
 def evaluate_method(name: str, raw: dict, items: list, bands: dict) -> dict:
@@ -503,6 +521,7 @@ def main():
     ap.add_argument('--ours-name', default='ours', help='name of this row of ours in the cache and the table (e.g. ours-l2)')
     ap.add_argument('--ours-epochs', type=int, default=8, help='epochs the budget is split into (unless --ours-config sets epochs/max_steps_per_epoch)')
     ap.add_argument('--care-budget-s', type=float, default=None, help="CARE's training time, s (default: ours' last measured training time, else --budget-s)")
+    ap.add_argument('--pretrained', default='pretrained', help="the `pretrained` method's checkpoint (default: the package's pretrained model)")
     ap.add_argument('--threads', type=int, default=2)
     ap.add_argument('--cache', type=Path, default=HERE / '.cache')
     ap.add_argument('--rebuild', action='store_true', help='rebuild the suite (drops every cached result of it)')
@@ -527,7 +546,7 @@ def main():
     bad = set(methods) - set(ALL_METHODS)
     if bad: raise SystemExit(f"--methods: unknown {sorted(bad)}; choose from {ALL_METHODS}")
     ctx = dict(root=root, work=root / 'work', threads=a.threads, budget_s=a.budget_s, ours_config=json.loads(a.ours_config),
-               ours_name=a.ours_name, ours_epochs=a.ours_epochs)
+               ours_name=a.ours_name, ours_epochs=a.ours_epochs, pretrained=a.pretrained)
     ours_prev = res_dir / 'ours.json'
     timings = {}
     # ours first, so that CARE can get the same wall time

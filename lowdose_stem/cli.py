@@ -68,7 +68,7 @@ def _train_config(a, base:dict|None=None):
     kw = dict(base or {})
     if getattr(a, 'config', None): kw.update(_config_file(Path(a.config)))
     kw.update(_overrides(a))
-    try: return TrainConfig(**kw)
+    try: return TrainConfig.fine_tune(a.init, **kw) if getattr(a, 'init', None) else TrainConfig(**kw)
     except TypeError as e: raise ValueError(f"{a.config}: {e}; the settings are those of `TrainConfig`") from None  # an unknown key in the file
 
 _OVERRIDES = ('epochs', 'patch', 'repeats', 'batch_size', 'base', 'depth', 'lr', 'max_steps_per_epoch', 'seed')
@@ -89,7 +89,7 @@ def _resume_config(a):
     "The run's own config, with more epochs if `--epochs` asks for them; any other setting is refused (it cannot change)."
     from lowdose_stem.train import TrainConfig
     from lowdose_stem.restore import load_checkpoint
-    other = [f"--{k.replace('_', '-')}" for k in _overrides(a) if k != 'epochs'] + (['--config'] if a.config else [])
+    other = [f"--{k.replace('_', '-')}" for k in _overrides(a) if k != 'epochs'] + (['--config'] if a.config else []) + (['--init'] if a.init else [])
     if other: raise ValueError(f"{a.resume}: --resume continues the run with its own settings; {', '.join(other)} cannot change "
                                "(only --epochs, to train longer)")
     return TrainConfig(**(load_checkpoint(a.resume)['config'] | _overrides(a))) if a.epochs is not None else None
@@ -210,6 +210,8 @@ def _restore_opts(p):
 def _train_opts(p):
     g = p.add_argument_group('training (override the config)')
     g.add_argument('--config', help="TrainConfig as JSON (e.g. a run's config.json)")
+    g.add_argument('--init', metavar='MODEL', help="fine-tune: start from this model's weights — 'pretrained', a checkpoint or a run "
+                   "folder — with its network, pre-processing and normalisation")
     for name, typ, what in (('epochs', _count(1), 'epochs (with --resume: more epochs extend the run)'), ('patch', _count(1), 'patch side, px'),
                             ('repeats', _count(1), 'patches per pair per epoch'), ('batch-size', _count(1), 'batch size'),
                             ('base', _count(1), 'U-Net feature maps'), ('depth', _count(1), 'U-Net poolings'), ('lr', float, 'learning rate'),

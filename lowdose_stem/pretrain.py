@@ -281,9 +281,8 @@ def export_weights(checkpoint, # a pretraining checkpoint (.pt), or its run fold
                    overwrite:bool=False, # replace existing files
                   ) -> Path: # the .pt file written
     "Write a pretrained model to ship: fp16 weights with what `restore.load_model` reads, and its model card."
-    src = Path(checkpoint) / 'best.pt' if Path(checkpoint).is_dir() else Path(checkpoint)
-    ck, path = load_checkpoint(src), Path(path)
-    if ck.get('kind') != 'pretrain': raise ValueError(f"{src}: not a pretraining checkpoint ({ck.get('kind', 'a `train` checkpoint')})")
+    ck, path = load_checkpoint(checkpoint, which='best'), Path(path)
+    if ck.get('kind') != 'pretrain': raise ValueError(f"{checkpoint}: not a pretraining checkpoint ({ck.get('kind', 'a `train` checkpoint')})")
     keep = ('format', 'model_config', 'normalizer', 'per_image_normalization', 'preprocess', 'black_level', 'config', 'step',
             'simulator', 'lowdose_stem', 'torch')
     out = {k: ck[k] for k in keep} | dict(kind='pretrained', model_state={k: v.half() for k, v in ck['model_state'].items()},
