@@ -230,7 +230,7 @@ def pretrain(config:PretrainConfig|None=None, # settings; default `PretrainConfi
     return run.run_dir
 
 # %% ../nbs/16_pretrain.ipynb #69886cd5
-def _card(ck:dict, name:str, n_weights:int, size_bytes:int) -> str:
+def _card(ck:dict, name:str, n_weights:int, size_bytes:int, quality:str|None=None) -> str:
     "The model card (markdown) of an exported checkpoint."
     c, val = PretrainConfig(**ck['config']), next(r for r in ck['history'] if r['step'] == ck['step'])
     ranges = '\n'.join(f"| {k} | {lo:g}–{hi:g} ({scale}) |" for k, (lo, hi, scale) in ck['simulator']['scan_ranges'].items())
@@ -265,10 +265,15 @@ No fixed data set: every step simulated new images. Specimen families (the pixel
 
 ```python
 from lowdose_stem.restore import load_model, restore
-model = load_model('{name}.pt')
+restored = restore(image, load_model('{name}.pt'))   # each frame mapped by its own normalisation: no dwell time or black level needed
 ```
 
-`restore` must apply the per-image normalisation stored under `per_image_normalization` (see the pretraining notebook).
+From a shell: `lowdose-stem restore {name}.pt SCANS --out DIR`. To fine-tune it on your own dwell series:
+`lowdose-stem train DATA --init {name}.pt` (`TrainConfig.fine_tune`).
+
+## Quality
+
+{quality or 'Not measured on real images yet: run `benchmarks/quality.py --methods pretrained --pretrained ' + name + '.pt`.'}
 
 ## Limits
 
@@ -279,6 +284,7 @@ sampling and dose outside the ranges above are extrapolation.
 def export_weights(checkpoint, # a pretraining checkpoint (.pt), or its run folder (→ best.pt)
                    path, # the .pt file to write; the model card goes beside it, same name with .md
                    overwrite:bool=False, # replace existing files
+                   quality:str|None=None, # markdown for the card's quality section (e.g. `benchmarks/quality.py`'s table)
                   ) -> Path: # the .pt file written
     "Write a pretrained model to ship: fp16 weights with what `restore.load_model` reads, and its model card."
     ck, path = load_checkpoint(checkpoint, which='best'), Path(path)
@@ -289,5 +295,5 @@ def export_weights(checkpoint, # a pretraining checkpoint (.pt), or its run fold
                                          validation=next(r for r in ck['history'] if r['step'] == ck['step']))
     atomic_write(path, lambda p: torch.save(out, p), overwrite)
     n = sum(v.numel() for v in out['model_state'].values())
-    atomic_write(path.with_suffix('.md'), lambda p: Path(p).write_text(_card(ck, path.stem, n, path.stat().st_size)), overwrite)
+    atomic_write(path.with_suffix('.md'), lambda p: Path(p).write_text(_card(ck, path.stem, n, path.stat().st_size, quality)), overwrite)
     return path
