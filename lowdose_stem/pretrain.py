@@ -207,7 +207,7 @@ def pretrain(config:PretrainConfig|None=None, # settings; default `PretrainConfi
             ) -> Path: # the run folder
     "Train `N2NUNet` on an endless stream of randomised simulations towards their truth; resumable, bit for bit, from any checkpoint."
     run = _setup(config, resume, device)
-    c, say = run.config, (lambda s: None) if quiet else print
+    c, say = run.config, (lambda s: None) if quiet else (lambda s: print(s, flush=True))   # flushed: a log file shows progress as it happens
     run.run_dir = Path(resume).parent if resume is not None and Path(resume).is_file() else Path(resume) if resume is not None else new_run_dir(out_dir)
     atomic_write(run.run_dir / 'config.json', lambda p: Path(p).write_text(json.dumps(asdict(c), indent=1)), overwrite=True)
     last = c.steps if stop_after is None else min(c.steps, stop_after)

@@ -490,7 +490,7 @@ def train(config:TrainConfig|None=None, # settings; default `TrainConfig()`; wit
         last = run.config.epochs if stop_after is None else min(run.config.epochs, stop_after)
         bars = show and interactive()  # in a log file: one plain line per epoch instead
         mb = master_bar(range(run.start, last)) if bars else None
-        say = mb.write if bars else print
+        say = mb.write if bars else (lambda s: print(s, flush=True))   # flushed: a log file shows each epoch as it ends
         for epoch in (mb if bars else range(run.start, last)):
             t0 = time.perf_counter()
             first_on_cpu = show and epoch == run.start and run.device.type == 'cpu'
