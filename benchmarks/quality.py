@@ -466,7 +466,7 @@ def table(results: dict, items: list, bands: dict, target_rows: dict) -> str:
                 if not all(i['name'] in rr for i in items): continue
                 r = {c[0]: float(np.mean([rr[i['name']][c[0]] for i in items])) for c in COLS}
                 r['setting'] = ''
-            label = LABELS.get(n, n) if n in LABELS else f"lowdose_stem `{n}`" if n.startswith('ours') else n
+            label = LABELS.get(n, n) if n in LABELS else f"lowdose_stem `{n}`" if n.startswith(('ours', 'pretrained')) else n
             rows.append(f"| {label} | {r.get('setting', '')} | " + ' | '.join(f.format(r[c]) for c, _, f in COLS) + ' |')
         tr = target_rows.get(key)
         if tr is not None:
@@ -522,6 +522,7 @@ def main():
     ap.add_argument('--ours-epochs', type=int, default=8, help='epochs the budget is split into (unless --ours-config sets epochs/max_steps_per_epoch)')
     ap.add_argument('--care-budget-s', type=float, default=None, help="CARE's training time, s (default: ours' last measured training time, else --budget-s)")
     ap.add_argument('--pretrained', default='pretrained', help="the `pretrained` method's checkpoint (default: the package's pretrained model)")
+    ap.add_argument('--pretrained-name', default='pretrained', help='name of this row of the pretrained method in the cache and the table (e.g. pretrained-4k)')
     ap.add_argument('--threads', type=int, default=2)
     ap.add_argument('--cache', type=Path, default=HERE / '.cache')
     ap.add_argument('--rebuild', action='store_true', help='rebuild the suite (drops every cached result of it)')
@@ -551,7 +552,7 @@ def main():
     timings = {}
     # ours first, so that CARE can get the same wall time
     for m in sorted(methods, key=lambda m: m != 'ours'):
-        name = a.ours_name if m == 'ours' else m
+        name = a.ours_name if m == 'ours' else a.pretrained_name if m == 'pretrained' else m
         if m == 'care':
             if a.care_budget_s: ctx['care_budget_s'] = a.care_budget_s
             elif ours_prev.exists(): ctx['care_budget_s'] = json.loads(ours_prev.read_text())['info'].get('train_s', a.budget_s)

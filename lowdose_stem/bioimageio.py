@@ -186,7 +186,7 @@ def export_bioimageio(model, # a `RestorationModel` from `load_model`, or a chec
     spec, v = _bioimageio()
     if not isinstance(model, RestorationModel): model = load_model(model)
     if model.image_normalizer is not None:   # the package's pre-processing is `Normalizer`'s raw percentiles, not a low-passed copy's
-        raise ValueError(f"{model.source}: a model normalised per image (a pretrained one) cannot be packaged for the zoo yet; "
+        raise ValueError(f"{model.source}: a model normalised per image (pretrained, or fine-tuned from one) cannot be packaged for the zoo yet; "
                          "restore with lowdose_stem, or export its network with --format torchscript")
     path = Path(path)
     if path.suffix.lower() != '.zip': raise ValueError(f"{path}: a BioImage Model Zoo package is a .zip file; use a .zip name")

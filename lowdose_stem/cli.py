@@ -68,6 +68,7 @@ def _train_config(a, base:dict|None=None):
     kw = dict(base or {})
     if getattr(a, 'config', None): kw.update(_config_file(Path(a.config)))
     kw.update(_overrides(a))
+    if getattr(a, 'init', None): kw.pop('init', None)   # --init names the model (a run's config.json names its own)
     try: return TrainConfig.fine_tune(a.init, **kw) if getattr(a, 'init', None) else TrainConfig(**kw)
     except TypeError as e: raise ValueError(f"{a.config}: {e}; the settings are those of `TrainConfig`") from None  # an unknown key in the file
 
@@ -111,20 +112,23 @@ def _restore_kw(a):
     given = dict(tile=a.tile, overlap=a.overlap, margin=a.margin, batch=a.batch, device=a.device, black_level=a.black_level)
     return {k: v for k, v in given.items() if v is not None} | dict(fast=not a.fp32, force=a.force)
 
+_RUN_FILES = ('best.pt', 'last.pt', 'config.json')  # a folder holding any of them is a run folder, not a folder of scans
+
 def _model_and_inputs(paths:list) -> tuple:
-    "(checkpoint, inputs): the first path if it is a checkpoint (a .pt file, or a run folder holding best.pt), else the pretrained model."
+    "(model, inputs): the first path if it names a model ('pretrained', a .pt/.pth file, a run folder), else the pretrained model."
     first = Path(paths[0]) if paths else None
-    if first is not None and (first.suffix == '.pt' or (first / 'best.pt').exists()): return first, paths[1:]
+    if first is not None and (str(first) == 'pretrained' or first.suffix.lower() in ('.pt', '.pth')
+                              or any((first / n).exists() for n in _RUN_FILES)): return paths[0], paths[1:]
     return 'pretrained', paths
 
 def _restore(a):
     from lowdose_stem.restore import load_model, restore_files, export_torchscript
     checkpoint, inputs = _model_and_inputs(a.paths)
     if not (inputs or a.torchscript):
-        raise ValueError(f"{checkpoint}: no images to restore; name image files or folders after the checkpoint "
-                         "(or --torchscript PATH to export the network only)")
+        where = 'after the checkpoint' if a.paths else 'after a checkpoint, or alone for the pretrained model'
+        raise ValueError(f"{checkpoint}: no images to restore; name image files or folders {where} (or --torchscript PATH to export the network only)")
     model = load_model(checkpoint)
-    if checkpoint == 'pretrained': print(f"no checkpoint given: restoring with the pretrained model {model.source}")
+    if checkpoint == 'pretrained' and a.paths[:1] != ['pretrained']: print(f"no checkpoint given: restoring with the pretrained model {model.source}")
     if a.torchscript: print(f"TorchScript: {export_torchscript(model, a.torchscript, overwrite=a.overwrite)}")
     if not inputs: return
     restore_files(_expand(inputs), model, a.out, overwrite=a.overwrite, skip_existing=a.skip_existing, quiet=a.quiet,
@@ -132,9 +136,19 @@ def _restore(a):
 
 def _export(a):
     if a.format == 'bioimageio': from lowdose_stem.bioimageio import export_bioimageio as export
-    elif a.format == 'weights': from lowdose_stem.pretrain import export_weights as export
+    elif a.format == 'weights':
+        from lowdose_stem.pretrain import export_weights
+        quality = _text_file(Path(a.quality)) if a.quality else None
+        print(export_weights(a.checkpoint, a.out, overwrite=a.overwrite, quality=quality)); return
     else: from lowdose_stem.restore import export_torchscript as export
+    if a.quality: raise ValueError(f"{a.quality}: --quality goes into a model card: only with --format weights")
     print(export(a.checkpoint, a.out, overwrite=a.overwrite))
+
+def _text_file(p:Path) -> str:
+    "The text of a file, or a one-line error naming it."
+    if not p.is_file(): raise FileNotFoundError(f"{p}: no such file")
+    try: return p.read_text(encoding='utf-8')
+    except UnicodeDecodeError: raise ValueError(f"{p}: not a text file (markdown expected)") from None
 
 def _evaluate(a):
     table = report(a.data, a.checkpoint, a.out, a.holdout, a.target, overwrite=a.overwrite, quiet=a.quiet, **_restore_kw(a))
@@ -254,10 +268,13 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument('--skip-existing', action='store_true', help="leave inputs whose output exists alone (finish an interrupted batch)")
     r.add_argument('--quiet', action='store_true'); _restore_opts(r)
     r.set_defaults(func=_restore)
-    x = sub.add_parser('export', help="export a checkpoint for use outside lowdose_stem (BioImage Model Zoo package, TorchScript)",
+    x = sub.add_parser('export', help="export a checkpoint for use outside lowdose_stem (BioImage Model Zoo package, TorchScript) or to ship (weights)",
                        description="Write CHECKPOINT as a BioImage Model Zoo package (OUT.zip, for Fiji/deepImageJ, ilastik, napari, QuPath, "
-                                   "bioimageio.core; needs lowdose_stem[bioimageio]) or as a TorchScript file.")
-    x.add_argument('checkpoint', help="best.pt of a training run (or the run folder)"); x.add_argument('out', help="file to write (.zip for bioimageio)")
+                                   "bioimageio.core; needs lowdose_stem[bioimageio]), as a TorchScript file, or — a pretraining run — as "
+                                   "fp16 weights with a model card beside them (OUT.pt, OUT.md), as the package ships its pretrained model.")
+    x.add_argument('checkpoint', help="best.pt of a training run, or the run folder (for weights: a pretraining run)")
+    x.add_argument('out', help="file to write (.zip for bioimageio, .pt otherwise)")
+    x.add_argument('--quality', metavar='MD', help="with --format weights: a markdown file (e.g. benchmarks/quality.py's table) for the card's quality section")
     x.add_argument('--format', choices=['bioimageio', 'torchscript', 'weights'], default='bioimageio',
                    help="(default: %(default)s; weights: a pretraining run's fp16 weights and model card, as the package ships them)")
     x.add_argument('--overwrite', action='store_true', help="replace an existing file")

@@ -91,16 +91,19 @@ def read_signal(path, # any file `read_image` reads: .tif/.tiff, .dm3/.dm4, .emd
     return image_to_signal(read_image(path, frame=frame))
 
 # %% ../nbs/13_hyperspy.ipynb #f3efc391
+def _normalisation(model:RestorationModel, units:StemImage) -> dict:
+    "How the input was mapped into the network's units: by its own range (a per-image model), or by the training's rates."
+    if model.image_normalizer: return {'per_image_normalization': model.image_normalizer.to_dict(), 'units': "the input's own, mapped per image"}
+    return {'normalizer': model.normalizer.to_dict(),
+            'units': 'counts at the dwell time' if units.dwell_us else "the input's robust range (no dwell time)",
+            'black_level': 'none' if units.black_level is None else float(units.black_level)}
+
 def _record(model:RestorationModel, units:StemImage, kwargs:dict) -> dict:
     "The `General.Processing` entry of one restoration, in the shape of HyperSpy's `General.FileIO` entries."
     return {'operation': 'restore', 'software': 'lowdose_stem', 'software_version': __version__,
             'timestamp': datetime.datetime.now().astimezone().isoformat(),
             'model': str(model.source) if model.source else repr(model), 'model_config': dict(model.net.config),
-            'normalizer': model.normalizer.to_dict(), 'preprocess': dict(model.preprocess),
-            **({'per_image_normalization': model.image_normalizer.to_dict()} if model.image_normalizer else {}),
-            'units': ("the input's own, mapped per image" if model.image_normalizer else
-                      'counts at the dwell time' if units.dwell_us else "the input's robust range (no dwell time)"),
-            'black_level': 'none' if units.black_level is None else float(units.black_level),
+            'preprocess': dict(model.preprocess), **(_normalisation(model, units)),
             **{k: v for k, v in kwargs.items() if k in ('tile', 'overlap', 'margin', 'fast') and v is not None}}
 
 def restore_signal(signal, # a HyperSpy `Signal2D`: one image or a stack (any navigation shape)

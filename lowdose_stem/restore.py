@@ -19,8 +19,8 @@ from .fast import inference_net, fast_dtype
 
 # %% auto #0
 __all__ = ['CHECKPOINT_FORMAT', 'CHECKPOINTS', 'RANGE_FACTOR', 'restoration_checkpoint', 'load_checkpoint', 'RestorationModel',
-           'pretrained_weights', 'load_model', 'check_intensity_range', 'blend_window', 'restore', 'BatchRestoreError',
-           'restore_files', 'export_torchscript']
+           'pretrained_weights', 'model_file', 'load_model', 'check_intensity_range', 'blend_window', 'restore',
+           'BatchRestoreError', 'restore_files', 'export_torchscript']
 
 # %% ../nbs/08_restore.ipynb #b40dd810
 CHECKPOINT_FORMAT = 'lowdose_stem/1'  # the `format` of every checkpoint
@@ -78,7 +78,7 @@ class RestorationModel(nn.Module):
 
     @property
     def image_normalizer(self) -> ImageNormalizer|None:
-        "The map read from each image alone, for a model trained that way (`pretrain`); None: the `normalizer`'s counts per µs."
+        "The map read from each image alone, for a model trained that way (pretrained, or fine-tuned from one); None: the `normalizer`'s counts per µs."
         d = self.info.get('per_image_normalization')
         return None if d is None else ImageNormalizer.from_dict(d)
 
@@ -104,11 +104,17 @@ def pretrained_weights() -> Path:
                                 "train one on your own dwell series (`lowdose-stem train`) and pass its checkpoint")
     return path
 
+def model_file(model, # a checkpoint file, a run folder, or 'pretrained'
+               which:str='best', # in a run folder: 'best' or 'last'
+              ) -> Path:
+    "The file a model is read from: the package's pretrained model for 'pretrained' (`pretrained_weights`), a run folder's `which` checkpoint, or the file itself."
+    return pretrained_weights() if str(model) == 'pretrained' else _checkpoint_file(model, which)
+
 def load_model(checkpoint, # a `.pt` file written by `train` (best.pt / last.pt), a run folder holding best.pt, or 'pretrained'
                device='cpu', # where the network's weights go
               ) -> RestorationModel:
     "Load a trained model with its normaliser and pre-processing settings, checking the file is one of ours."
-    path = pretrained_weights() if str(checkpoint) == 'pretrained' else _checkpoint_file(checkpoint, 'best')
+    path = model_file(checkpoint)
     ck = load_checkpoint(path)
     try: net = N2NUNet(**ck['model_config'])
     except (TypeError, ValueError) as e: raise _ckpt_error(path, f"has a model config N2NUNet does not take: {e}") from None
@@ -278,13 +284,15 @@ def restore(image, # 2-D image or 3-D frame series: ndarray, `StemImage` (its dw
     if batch < 1: raise ValueError(f"restore: batch (tiles a forward pass) must be >= 1, got {batch}")
     device = torch.device(device) if device is not None else next(model.parameters()).device
     model.to(device)
-    per_image, stack = model.image_normalizer, data if data.ndim == 3 else data[None]
+    per_image, stack = model.image_normalizer, [model.prepare(f) for f in (data if data.ndim == 3 else [data])]
+    if per_image and black_level is not None:
+        warnings.warn(f"black_level={black_level:g} is not used: this model maps each image by its own range, whatever its black level")
     units = None if per_image else _units(si, model, black_level)   # a per-image map needs no units, no black level
     if units is not None: check_intensity_range(units, model, force)
-    affines = [per_image.affine(f) for f in stack] if per_image else [_affine(data, model, units)] * len(stack)
+    affines = [per_image.affine(f) for f in stack] if per_image else [_affine(data, model, units)] * len(stack)  # per image: as training mapped it
     tile = tile or max(data.shape[-2:]) + 2 * margin
     net, dtype = (inference_net(model.net, device), fast_dtype(device)) if fast else (model.net, torch.float32)
-    frames = [_restore_frame(model.prepare(f), net, dtype, tile, overlap, margin, batch, device, a, quiet) for f, a in zip(stack, affines)]
+    frames = [_restore_frame(f, net, dtype, tile, overlap, margin, batch, device, a, quiet) for f, a in zip(stack, affines)]
     out = np.stack(frames) if data.ndim == 3 else frames[0]
     if si is None: return out
     return replace(units or si, data=out, meta={**si.meta, 'restored_with': model.source}, path=None)
@@ -357,7 +365,9 @@ def export_torchscript(model, # a `RestorationModel` or a checkpoint path
     m = 2 ** net.depth
     with torch.no_grad(): core = torch.jit.trace(UNetCore(net), torch.rand(1, 1, 2 * m, 2 * m))
     scripted = torch.jit.script(_Padded(core, m))
-    extra = {'lowdose_stem.json': json.dumps({'normalizer': model.normalizer.to_dict(), 'preprocess': model.preprocess,
-                                              'model_config': net.config, 'source': model.source,
-                                              'input': 'normalised (B, 1, H, W) float32, after the pre-processing'})}
+    norm = ({'per_image_normalization': model.image_normalizer.to_dict(), 'input': "normalised (B, 1, H, W) float32: each image minus "
+             "its offset, over its scale, both read from percentiles q of its Gaussian low-pass (σ lowpass_px px; scale at least "
+             "min_scale × its standard deviation), after the pre-processing"} if model.image_normalizer else
+            {'normalizer': model.normalizer.to_dict(), 'input': 'normalised (B, 1, H, W) float32, after the pre-processing'})
+    extra = {'lowdose_stem.json': json.dumps(norm | {'preprocess': model.preprocess, 'model_config': net.config, 'source': model.source})}
     return atomic_write(path, lambda tmp: torch.jit.save(scripted, str(tmp), _extra_files=extra), overwrite)

@@ -26,7 +26,7 @@ from .model import N2NUNet
 from .fast import FastN2NUNet, fast_dtype
 from .losses import RestorationLoss
 from .metrics import MetricsTable, HoldoutPair, holdout_pair, mean_scores, normalise_pair
-from .restore import RestorationModel, restore, load_checkpoint, restoration_checkpoint, pretrained_weights
+from .restore import RestorationModel, restore, load_checkpoint, restoration_checkpoint, model_file
 
 # %% ../nbs/07_train.ipynb #b84af734
 _LOSS_DEFAULTS = {k: p.default for k, p in inspect.signature(RestorationLoss).parameters.items() if k.startswith('w_')}
@@ -47,9 +47,10 @@ class NetworkRecipe:
         "`RestorationLoss`'s arguments."
         return {k: getattr(self, k) for k in _LOSS_DEFAULTS}
 
-def _init_file(init) -> Path:
-    "The file `TrainConfig.init` names: the package's pretrained model for 'pretrained', else the path."
-    return pretrained_weights() if str(init) == 'pretrained' else Path(init)
+def _kept_settings(ck:dict) -> dict:
+    "What a run fine-tuning the checkpoint `ck` must keep: its network, pre-processing and per-image normalisation (None: none)."
+    return dict(base=ck['model_config']['base'], depth=ck['model_config']['depth'], **ck['preprocess'],
+                per_image=ck.get('per_image_normalization'))
 
 @dataclass
 class TrainConfig(NetworkRecipe):
@@ -86,6 +87,10 @@ class TrainConfig(NetworkRecipe):
 
     def __post_init__(self):
         for f in ('inputs', 'augment', 'betas'): setattr(self, f, tuple(getattr(self, f)))
+        if self.per_image is not None:   # one spelling, checked
+            try: self.per_image = ImageNormalizer.from_dict(self.per_image).to_dict()
+            except (KeyError, TypeError, ValueError): raise ValueError(f"TrainConfig.per_image: {self.per_image!r} is not an "
+                                                                       "`ImageNormalizer.to_dict()` (q, lowpass_px, min_scale)") from None
         if self.precision not in PRECISIONS: raise ValueError(f"TrainConfig.precision: {self.precision!r} is not one of {PRECISIONS}")
         if self.channels_last not in (True, False, 'auto'): raise ValueError(f"TrainConfig.channels_last: {self.channels_last!r} is not True, False or 'auto'")
         if self.target in self.inputs or self.holdout in self.inputs or self.holdout == self.target:
@@ -97,10 +102,11 @@ class TrainConfig(NetworkRecipe):
     def fine_tune(cls, init='pretrained', # the model to start from: a checkpoint, a run folder (its best.pt) or 'pretrained'
                   **overrides, # other settings, by name
                  ) -> 'TrainConfig': # the run's settings
-        "A run that starts from `init`'s weights, with its network, pre-processing and normalisation, which must not change (`overrides`: any other setting)."
-        ck = load_checkpoint(_init_file(init), which='best')
-        return cls(**(dict(init=str(init), base=ck['model_config']['base'], depth=ck['model_config']['depth'],
-                           per_image=ck.get('per_image_normalization'), **ck['preprocess']) | overrides))
+        "A run that starts from `init`'s weights, with its network, pre-processing and per-image normalisation, which must not change (`overrides`: any other setting)."
+        kept = _kept_settings(load_checkpoint(model_file(init), which='best'))
+        if clash := {k: (kept[k], v) for k, v in overrides.items() if k in kept and v != kept[k]}:
+            raise ValueError(f"{init}: fine-tuning keeps the model's {', '.join(kept)}; its vs. the ones asked for: {clash}")
+        return cls(**(overrides | kept | dict(init=str(init))))
 
     @property
     def image_normalizer(self) -> ImageNormalizer|None:
@@ -313,11 +319,10 @@ def _check_same_data(ck:dict, data, data_dir, path):
 def init_weights(config:TrainConfig, # its `init`, network, pre-processing and normalisation
                 ) -> dict: # the state dict to start from
     "The weights `config.init` names, refused in one line if that model's network, pre-processing or normalisation is not the run's."
-    path = _init_file(config.init)
+    path = model_file(config.init)
     ck = load_checkpoint(path, which='best')
-    had = dict(model_config=ck['model_config'], preprocess=ck['preprocess'], per_image=ck.get('per_image_normalization'))
-    has = dict(model_config=config.model_config, preprocess=config.preprocess, per_image=config.per_image)
-    if diff := {k: (had[k], has[k]) for k in had if had[k] != has[k]}:
+    had = _kept_settings(ck)
+    if diff := {k: (v, getattr(config, k)) for k, v in had.items() if getattr(config, k) != v}:
         raise ValueError(f"{path}: cannot start from this model: its vs. the run's {diff}; "
                          f"use TrainConfig.fine_tune({str(config.init)!r}, ...) (--init on the command line), which keeps its settings")
     return {k: v.float() for k, v in ck['model_state'].items()}   # shipped weights are fp16; training keeps fp32
@@ -325,8 +330,11 @@ def init_weights(config:TrainConfig, # its `init`, network, pre-processing and n
 # %% ../nbs/07_train.ipynb #e026a511
 def _holdout_model(net, data:TrainingData, config:TrainConfig) -> RestorationModel:
     "The network being trained, as `restore` takes it: with the normaliser, pre-processing and black level its checkpoint holds."
-    per_image = {} if data.per_image is None else dict(per_image_normalization=data.per_image.to_dict())
-    return RestorationModel(net, data.normalizer, config.preprocess, info=dict(black_level=data.black_level, **per_image))
+    return RestorationModel(net, data.normalizer, config.preprocess, info=dict(black_level=data.black_level, **_per_image_info(data)))
+
+def _per_image_info(data:TrainingData) -> dict:
+    "The checkpoint key of a per-image normalisation (none without one)."
+    return {} if data.per_image is None else dict(per_image_normalization=data.per_image.to_dict())
 
 def _holdout_scores(images:list, holdout:list) -> dict:
     "The mean over the areas of `HoldoutPair.score` of each area's image (made from its held-out input): what `evaluate_series` scores."
@@ -393,12 +401,13 @@ def _setup(config, data_dir, resume, rank, world, local_rank, show) -> _Run:
     if config.batch_size % world: raise ValueError(f"train: batch_size {config.batch_size} is not divisible by the {world} DDP processes")
     device = _device(local_rank)
     bf16, fmt = run_formats(config, device)
+    start_weights = init_weights(config) if config.init and not ck else None   # refused before the data are read
     data = training_data(config, data_dir, device)
     if ck: _check_same_data(ck, data, data_dir, resume)
     if show: print(data.reports)
     torch.manual_seed(config.seed)
     model = FastN2NUNet(**config.model_config)   # `N2NUNet`'s function and checkpoints, faster (`15_fast`)
-    if ck or config.init: model.load_state_dict(ck['model_state'] if ck else init_weights(config))
+    if ck or start_weights: model.load_state_dict(ck['model_state'] if ck else start_weights)
     model = model.to(device, memory_format=fmt)
     net = DistributedDataParallel(model, device_ids=[local_rank] if device.type == 'cuda' else None) if world > 1 else model
     sampler = DistributedSampler(data.patches, world, rank, shuffle=True, seed=config.seed, drop_last=True)
@@ -453,8 +462,7 @@ def _score_epoch(run:_Run, epoch:int, means:torch.Tensor, seconds:float) -> tupl
 def _checkpoint(run:_Run, row:dict) -> dict:
     "What `last.pt`/`best.pt` hold: what restoring reads (`restore.restoration_checkpoint`), the black level, and what resuming needs."
     c = run.config
-    per_image = {} if run.data.per_image is None else dict(per_image_normalization=run.data.per_image.to_dict())
-    return restoration_checkpoint(run.model, run.data.normalizer, c.preprocess, **per_image,
+    return restoration_checkpoint(run.model, run.data.normalizer, c.preprocess, **_per_image_info(run.data),
                 black_level=run.data.black_level, config=asdict(c), epoch=row['epoch'], step=run.step,
                 optimizer=run.opt.state_dict(), scheduler=run.sched.state_dict(), history=run.history,
                 holdout={k: v for k, v in row.items() if k in run.history[0]}, data_dir=str(run.data_dir),
