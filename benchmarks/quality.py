@@ -76,11 +76,11 @@ def _scan_for(px: float, black: float):
 
 def _write_series(folder: Path, name: str, spec, seed: int, black: float, scan=None):
     "Acquire `spec` at every dwell (in order, drifting) with a black level, write `<name>/<name>_<d>us.tif` + clean."
-    from lowdose_stem.simulate import acquire, clean_signal, _seeds
+    from lowdose_stem.simulate import acquire, clean_signal
     from lowdose_stem.io import write_image, CLEAN_SUFFIX
     scan = scan or _scan_for(spec.pixel_size_nm, black)
     t0, ref = 0.0, None
-    for d, s in zip(DWELLS, _seeds(seed, len(DWELLS))):
+    for d, s in zip(DWELLS, [int(v) for v in np.random.SeedSequence(seed).generate_state(len(DWELLS))]):  # as `simulate` seeds a series
         img = acquire(spec, d, scan=scan, seed=s, t0_s=t0)
         t0 += img.meta['frame_time_s'] + 5.0
         write_image(folder / name / f"{name}_{d:g}us.tif", img, meta=dict(area=name), overwrite=True)  # as a real file: no black level recorded

@@ -22,7 +22,7 @@ import argparse, inspect, os, subprocess, sys, time
 import numpy as np, torch
 from lowdose_stem.model import N2NUNet
 from lowdose_stem.data import Normalizer, ImageNormalizer
-from lowdose_stem.restore import RestorationModel, restore, _axis_plan
+from lowdose_stem.restore import RestorationModel, restore, axis_plan
 
 def conv_layers(net):
     "(name, C_in, C_out, pixel fraction) of every 3×3 conv: a conv at pooling level l sees 1/4^l of the pixels."
@@ -124,7 +124,7 @@ def main(size=2048, big=4096, tile=2304, rounds=3, skip_plain=False):
     conv_rate = 1 / sum(share * best[i] / fl for i, (_, fl, share, _) in enumerate(gemms))
     defaults = {k: v.default for k, v in inspect.signature(restore).parameters.items()}
     ov, mg = defaults['overlap'], defaults['margin']
-    (th, ys), (tw, xs) = _axis_plan(size, tile, ov, mg, 32), _axis_plan(size, tile, ov, mg, 32)
+    (th, ys), (tw, xs) = axis_plan(size, tile, ov, mg, 32), axis_plan(size, tile, ov, mg, 32)
     processed = len(ys) * len(xs) * th * tw
     useful_rate, proc_rate = fpp * size * size / t_fast, fpp * processed / t_fast
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, bf16 supported: {torch.ops.mkldnn._is_mkldnn_bf16_supported()}; "

@@ -19,8 +19,8 @@ from .fast import inference_net, fast_dtype
 
 # %% auto #0
 __all__ = ['CHECKPOINT_FORMAT', 'CHECKPOINTS', 'RANGE_FACTOR', 'restoration_checkpoint', 'load_checkpoint', 'RestorationModel',
-           'pretrained_weights', 'model_file', 'load_model', 'check_intensity_range', 'blend_window', 'restore',
-           'BatchRestoreError', 'restore_files', 'export_torchscript']
+           'pretrained_weights', 'model_file', 'load_model', 'check_intensity_range', 'blend_window', 'axis_plan',
+           'restore', 'BatchRestoreError', 'restore_files', 'export_torchscript']
 
 # %% ../nbs/08_restore.ipynb #b40dd810
 CHECKPOINT_FORMAT = 'lowdose_stem/1'  # the `format` of every checkpoint
@@ -195,11 +195,11 @@ def blend_window(n:int, # tile side, pixels
         if end: w[n - overlap:] = r[::-1]
     return w
 
-def _axis_plan(n:int, # image side
-               tile:int, # largest tile side
-               overlap:int, # pixels shared by neighbouring tiles
-               margin:int, # reflected pixels beyond each end of the image
-               m:int, # tile sides are multiples of m
+def axis_plan(n:int, # image side
+              tile:int, # largest tile side
+              overlap:int, # pixels shared by neighbouring tiles
+              margin:int, # reflected pixels beyond each end of the image
+              m:int, # tile sides are multiples of m
               ) -> tuple[int, list]:
     "Tile side and tile starts (in image coordinates; the first is −margin) covering [−margin, n + margin)."
     if n + 2 * margin > tile: margin = min(margin, overlap)  # several tiles: a wider margin could leave a last tile wholly outside
@@ -224,7 +224,7 @@ def _restore_frame(img:np.ndarray, net:N2NUNet, dtype:torch.dtype, tile:int, ove
     "Restore one 2-D frame (input units in, input units out), tile by tile, with `net` in precision `dtype`."
     H, W = img.shape
     m = 2 ** net.depth
-    (th, ys), (tw, xs) = _axis_plan(H, tile, overlap, margin, m), _axis_plan(W, tile, overlap, margin, m)
+    (th, ys), (tw, xs) = axis_plan(H, tile, overlap, margin, m), axis_plan(W, tile, overlap, margin, m)
     wys, wxs = dict(zip(ys, _windows(th, ys, overlap))), dict(zip(xs, _windows(tw, xs, overlap)))
     off, scale = affine
     out = np.zeros((H, W), np.float32)
