@@ -86,14 +86,19 @@ def _config_file(p:Path) -> dict:
     if not isinstance(kw, dict): raise ValueError(f"{p}: not a JSON config file (it holds a {type(kw).__name__}, not settings by name)")
     return kw
 
-def _resume_config(a):
-    "The run's own config, with more epochs if `--epochs` asks for them; any other setting is refused (it cannot change)."
-    from lowdose_stem.train import TrainConfig
+def _resumed_config(a, cls, given:dict, longer:str):
+    "A resumed run's own `cls` settings, with more `longer` (epochs, steps) if given; any other setting given is refused: it cannot change."
     from lowdose_stem.restore import load_checkpoint
-    other = [f"--{k.replace('_', '-')}" for k in _overrides(a) if k != 'epochs'] + (['--config'] if a.config else []) + (['--init'] if a.init else [])
-    if other: raise ValueError(f"{a.resume}: --resume continues the run with its own settings; {', '.join(other)} cannot change "
-                               "(only --epochs, to train longer)")
-    return TrainConfig(**(load_checkpoint(a.resume)['config'] | _overrides(a))) if a.epochs is not None else None
+    flag = lambda k: f"--{k.replace('_', '-')}"
+    if other := [flag(k) for k in given if k != longer] + [flag(k) for k in ('config', 'init') if getattr(a, k, None)]:
+        raise ValueError(f"{a.resume}: --resume continues the run with its own settings; {', '.join(other)} cannot change "
+                         f"(only {flag(longer)}, to train longer)")
+    return cls(**(load_checkpoint(a.resume)['config'] | given)) if given else None
+
+def _resume_config(a):
+    "The `train` run's own config, with more epochs if `--epochs` asks for them."
+    from lowdose_stem.train import TrainConfig
+    return _resumed_config(a, TrainConfig, _overrides(a), 'epochs')
 
 def _train(a):
     from lowdose_stem.train import train
@@ -160,13 +165,8 @@ _PRETRAIN_OPTIONS = ('steps', 'batch_size', 'lr', 'seed', 'checkpoint_every')
 def _pretrain_config(a):
     "The `PretrainConfig` of a new run (--config, then the options given), or of a resumed one (its own, with more --steps)."
     from lowdose_stem.pretrain import PretrainConfig
-    from lowdose_stem.restore import load_checkpoint
     given = {k: getattr(a, k) for k in _PRETRAIN_OPTIONS if getattr(a, k) is not None}
-    if a.resume:
-        if other := [f"--{k.replace('_', '-')}" for k in given if k != 'steps'] + (['--config'] if a.config else []):
-            raise ValueError(f"{a.resume}: --resume continues the run with its own settings; {', '.join(other)} cannot change "
-                             "(only --steps, to train longer)")
-        return PretrainConfig(**(load_checkpoint(a.resume)['config'] | given)) if given else None
+    if a.resume: return _resumed_config(a, PretrainConfig, given, 'steps')
     kw = (_config_file(Path(a.config)) if a.config else {}) | given
     try: return PretrainConfig(**kw)
     except TypeError as e: raise ValueError(f"{a.config}: {e}; the settings are those of `PretrainConfig`") from None
