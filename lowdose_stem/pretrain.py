@@ -19,7 +19,7 @@ from .fast import FastN2NUNet
 from .losses import RestorationLoss
 from .metrics import MetricsTable
 from .train import TrainConfig, NetworkRecipe, train_step, predict_batch, run_formats, lr_schedule, save_checkpoint, new_run_dir
-from .restore import load_checkpoint, CHECKPOINT_FORMAT
+from .restore import load_checkpoint, restoration_checkpoint
 
 # %% auto #0
 __all__ = ['MAX_REDRAWS', 'SimulatedPatches', 'PretrainConfig', 'pretrain', 'export_weights']
@@ -174,11 +174,10 @@ def _simulator(c:PretrainConfig) -> dict:
                 families={k: dict(pixel_size_nm=list(f.pixel_size_nm), weight=f.weight) for k, f in SPECIMEN_FAMILIES.items()})
 
 def _checkpoint(run:_Pretraining) -> dict:
-    "What `last.pt`/`best.pt` hold: `train`'s format, with the per-image normalisation and the simulator's ranges."
+    "What `last.pt`/`best.pt` hold: `train`'s format (`restore.restoration_checkpoint`), with the per-image normalisation and the simulator's ranges."
     c = run.config
-    return dict(format=CHECKPOINT_FORMAT, kind='pretrain', model_state={k: v.detach().cpu().contiguous() for k, v in run.model.state_dict().items()},
-                model_config=c.model_config, normalizer=Normalizer(0.0, 1.0, c.q).to_dict(), per_image_normalization=c.normalizer.to_dict(),
-                preprocess=c.preprocess, black_level=None, config=asdict(c), step=run.step, optimizer=run.opt.state_dict(),
+    return restoration_checkpoint(run.model, Normalizer(0.0, 1.0, c.q), c.preprocess, kind='pretrain', per_image_normalization=c.normalizer.to_dict(),
+                black_level=None, config=asdict(c), step=run.step, optimizer=run.opt.state_dict(),
                 scheduler=run.sched.state_dict(), history=run.history, best=run.best, simulator=_simulator(c),
                 lowdose_stem=__version__, torch=str(torch.__version__))
 
