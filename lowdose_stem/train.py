@@ -4,12 +4,12 @@
 
 # %% auto #0
 __all__ = ['PRECISIONS', 'METHOD_RECIPE', 'LONG_CPU_RUN_S', 'NetworkRecipe', 'TrainConfig', 'TrainingData', 'pair_arrays',
-           'training_data', 'check_areas', 'data_fingerprint', 'run_formats', 'predict_batch', 'train_step',
-           'lr_schedule', 'save_checkpoint', 'init_weights', 'new_run_dir', 'train', 'select_checkpoint']
+           'summed_acquisition', 'training_data', 'check_areas', 'data_fingerprint', 'run_formats', 'predict_batch',
+           'train_step', 'lr_schedule', 'save_checkpoint', 'init_weights', 'new_run_dir', 'train', 'select_checkpoint']
 
 # %% ../nbs/07_train.ipynb #0abb8953
 import csv, inspect, json, math, os, time
-from dataclasses import dataclass, asdict, fields
+from dataclasses import dataclass, asdict, fields, replace
 from datetime import datetime
 from pathlib import Path
 import numpy as np
@@ -18,7 +18,7 @@ import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DistributedSampler
 from fastprogress.fastprogress import master_bar, progress_bar
-from .io import find_series, atomic_write, interactive
+from .io import StemImage, find_series, atomic_write, interactive
 from .align import align_to, pair_report, pair_table, valid_region
 from .fourier import preprocess, FOURIER_CUT
 from .data import Normalizer, ImageNormalizer, PairedPatches
@@ -58,6 +58,7 @@ class TrainConfig(NetworkRecipe):
     inputs: tuple = (0.2, 0.5, 2.0) # input dwell times, µs
     target: float = 4.0 # target dwell time, µs
     holdout: float = 1.0 # held-out dwell time, µs: never trained on, scored every epoch
+    summed_input: bool = False # also train on each area's inputs added into one longer acquisition (0.2 + 0.5 + 2 = 2.7 µs; `summed_acquisition`)
     fourier_cut: float|None = FOURIER_CUT # pre-processing: fraction of the frequency range masked in the inputs (None: off)
     fourier_taper: float = 0.0 # raised-cosine roll-off of that mask, cycles/px (0: the method's plain mask)
     patch: int = 128 # patch side, px
@@ -164,6 +165,17 @@ def pair_arrays(inp, # the (pre-processed, registered) input `StemImage`
     off, scale = per_image.affine(inp.data)   # as `restore` maps the input; the target goes through the same map
     return (inp.data - off) / scale, (inp.from_rate(tgt.rate) - off) / scale
 
+def summed_acquisition(images:list, # registered `StemImage`s of one area (one black level), each with its dwell time
+                      ) -> StemImage: # one acquisition of their summed dwell
+    "The images as one longer acquisition: their counts above the black level added, their dwell and dead times summed."
+    black = np.float32(images[0].black_level or 0)
+    return replace(images[0], data=sum(im.data - black for im in images) + black, dwell_us=sum(im.dwell_us for im in images),
+                   dead_time_us=sum(im.dead_time_us for im in images), path=None)
+
+def _common_region(regions:list) -> tuple:
+    "The part every one of these `valid_region`s holds."
+    return tuple(slice(max(r[i].start for r in regions), min(r[i].stop for r in regions)) for i in (0, 1))
+
 def training_data(config:TrainConfig, # dwell times, pre-processing and patch settings
                   data_dir, # folder of `<area>/<area>_<dwell>us.tif` files (see `io.find_series`)
                   device='cpu', # where the patches are gathered
@@ -177,14 +189,16 @@ def training_data(config:TrainConfig, # dwell times, pre-processing and patch se
     prep = lambda im: preprocess(im, **config.preprocess)
     pairs, holdout, reports = [], [], []
     for s, train_pairs, (hin, tgt) in sets:
+        registered = []   # (input on the target's grid, the part of it that holds no wrapped-around content)
         for inp, _ in train_pairs + [(hin, tgt)]:
             reports.append(pair_report(inp, tgt, name=f"{s.area} {inp.dwell_us:g} µs" + (' (held out)' if inp is hin else ''), black=s.black_fit,
                                        shift=None if s.black_fit is None else s.black_fit.shift_onto(inp.dwell_us, tgt.dwell_us)))
             if inp is hin:  # kept as acquired: restored and scored as `metrics.evaluate_series` does, every epoch
                 holdout.append(holdout_pair(s, config.holdout, config.target, reports[-1].shift, config.holdout_crop)); continue
             aligned, shift = align_to(inp, tgt, shift=reports[-1].shift)  # registered once, by the report
-            v = valid_region(tgt.shape, shift)
-            pairs.append(tuple(a[v] for a in pair_arrays(prep(aligned), tgt, norm, config.image_normalizer)))
+            registered.append((aligned, valid_region(tgt.shape, shift)))
+        if config.summed_input: registered.append((summed_acquisition([a for a, _ in registered]), _common_region([v for _, v in registered])))
+        pairs += [tuple(a[v] for a in pair_arrays(prep(aligned), tgt, norm, config.image_normalizer)) for aligned, v in registered]
     patches = PairedPatches(pairs, config.patch, config.repeats, config.threshold, config.seed, config.augment, device)
     return TrainingData(patches, norm, config.image_normalizer, holdout, pair_table(reports), _black_levels(series), data_fingerprint(series, data_dir))
 
