@@ -114,7 +114,8 @@ def _expand(paths):
 
 def _restore_kw(a):
     "The restore options given on the command line (those left out keep `restore`'s defaults)."
-    given = dict(tile=a.tile, overlap=a.overlap, margin=a.margin, batch=a.batch, device=a.device, black_level=a.black_level)
+    given = dict(tile=a.tile, overlap=a.overlap, margin=a.margin, batch=a.batch, device=a.device, black_level=a.black_level,
+                 ensemble=a.ensemble)
     return {k: v for k, v in given.items() if v is not None} | dict(fast=not a.fp32, force=a.force)
 
 _RUN_FILES = ('best.pt', 'last.pt', 'config.json')  # a folder holding any of them is a run folder, not a folder of scans
@@ -210,6 +211,13 @@ def _count(least:int):
         return v
     return parse
 
+def _turns(s):
+    "An argparse type: comma-separated names of `restore.ENSEMBLE_TURNS`."
+    from lowdose_stem.restore import ENSEMBLE_TURNS
+    turns = tuple(t.strip() for t in s.split(',') if t.strip())
+    if bad := [t for t in turns if t not in ENSEMBLE_TURNS]: raise argparse.ArgumentTypeError(f"{bad} unknown; choose from {','.join(ENSEMBLE_TURNS)}")
+    return turns
+
 def _restore_opts(p):
     g = p.add_argument_group('restoration')
     g.add_argument('--tile', type=_count(1), help="largest tile side, pixels (default: `restore`'s, one tile up to 2k images)")
@@ -220,6 +228,8 @@ def _restore_opts(p):
     g.add_argument('--fp32', action='store_true', help="plain fp32 instead of the bf16/channels_last fast path")
     g.add_argument('--force', action='store_true', help="restore even images whose intensities are far outside the training range")
     g.add_argument('--black-level', type=float, help="the inputs' reading of zero signal, counts (default: each image's own, else the training data's)")
+    g.add_argument('--ensemble', metavar='TURNS', type=_turns, help="also restore each image turned and average, e.g. flip_y,flip_x,transpose "
+                   "(each turn one more restoration; see `restore`)")
 
 def _train_opts(p):
     g = p.add_argument_group('training (override the config)')

@@ -19,13 +19,13 @@ __all__ = ['FOURIER_CUT', 'as_float_tensor', 'power_spectrum', 'RadialBins', 'ra
 def as_float_tensor(x, # ndarray (or anything `np.asarray` takes) or tensor
                     numpy_dtype=None, # float dtype for numpy input; None: its own if float32 or float64, else float32
                    ) -> tuple: # (float tensor, the function that turns a result back into `x`'s kind)
-    "`x` as a float tensor (numpy wrapped without a copy where its dtype allows) and the function that hands results back: as numpy (a float for a 0-d result) for numpy input, as they are for a tensor."
+    "`x` as a float tensor (numpy wrapped without a copy where its dtype and strides allow) and the function that hands results back: as numpy (a float for a 0-d result) for numpy input, as they are for a tensor."
     if isinstance(x, torch.Tensor):
         if x.dtype in (torch.float16, torch.bfloat16) or not (x.is_floating_point() or x.is_complex()): x = x.float()
         return x, lambda r: r
     a = np.asarray(x, dtype=numpy_dtype)
     if a.dtype not in (np.float32, np.float64): a = a.astype(np.float32)
-    return torch.from_numpy(a), _to_numpy
+    return torch.from_numpy(np.ascontiguousarray(a)), _to_numpy   # a view with negative strides (a flipped image) is copied: torch cannot wrap it
 
 def _to_numpy(r):
     if not isinstance(r, torch.Tensor): return r

@@ -109,7 +109,7 @@ def _record(model:RestorationModel, units:StemImage, kwargs:dict) -> dict:
 def restore_signal(signal, # a HyperSpy `Signal2D`: one image or a stack (any navigation shape)
                    model, # a `RestorationModel` from `load_model`, or a checkpoint path
                    black_level:float|None=None, # the input's reading of zero signal; None: `Signal.black_level`, else the training data's
-                   **kwargs, # passed to `restore`: tile, overlap, margin, batch, device, fast, quiet
+                   **kwargs, # passed to `restore`: tile, overlap, margin, batch, device, fast, quiet, ensemble
                   ):
     "Restore a HyperSpy image or stack (`kwargs` go to `restore`): a new `Signal2D` with the same axes, metadata and original metadata, and a record of the model in `metadata.General.Processing`."
     _check_2d(signal, 'restore_signal')

@@ -18,9 +18,10 @@ from .model import N2NUNet, UNetCore, pad_to_multiple
 from .fast import inference_net, fast_dtype
 
 # %% auto #0
-__all__ = ['CHECKPOINT_FORMAT', 'CHECKPOINTS', 'RANGE_FACTOR', 'restoration_checkpoint', 'load_checkpoint', 'RestorationModel',
-           'pretrained_weights', 'model_file', 'load_model', 'check_intensity_range', 'blend_window', 'axis_plan',
-           'restore', 'BatchRestoreError', 'restore_files', 'export_torchscript']
+__all__ = ['CHECKPOINT_FORMAT', 'CHECKPOINTS', 'RANGE_FACTOR', 'ENSEMBLE_TURNS', 'restoration_checkpoint', 'load_checkpoint',
+           'RestorationModel', 'pretrained_weights', 'model_file', 'load_model', 'check_intensity_range',
+           'blend_window', 'axis_plan', 'ensemble_mean', 'restore', 'BatchRestoreError', 'restore_files',
+           'export_torchscript']
 
 # %% ../nbs/08_restore.ipynb #b40dd810
 CHECKPOINT_FORMAT = 'lowdose_stem/1'  # the `format` of every checkpoint
@@ -255,6 +256,18 @@ def _add_1d(acc:np.ndarray, w:np.ndarray, start:int):
     a, b = max(start, 0), min(start + len(w), len(acc))
     acc[a:b] += w[a - start:b - start]
 
+# %% ../nbs/08_restore.ipynb #7dadb262
+ENSEMBLE_TURNS = {'flip_y': lambda a: a[::-1], 'flip_x': lambda a: a[:, ::-1], 'transpose': lambda a: a.T}  # each its own inverse
+
+def ensemble_mean(img:np.ndarray, # a 2-D frame
+                  restore_one, # frame → its restoration (same shape)
+                  turns:tuple=(), # names of `ENSEMBLE_TURNS`; (): the frame as it is, alone
+                 ) -> np.ndarray:
+    "The mean of `restore_one` over the frame as it is and turned by each of `turns`, each restoration turned back."
+    outs = [restore_one(img)] + [ENSEMBLE_TURNS[t](restore_one(np.ascontiguousarray(ENSEMBLE_TURNS[t](img)))) for t in turns]
+    return np.mean(outs, axis=0, dtype=np.float32) if turns else outs[0]
+
+
 # %% ../nbs/08_restore.ipynb #666345bc
 def restore(image, # 2-D image or 3-D frame series: ndarray, `StemImage` (its dwell time sets the units), or a HyperSpy `Signal2D`
             model, # a `RestorationModel` from `load_model`, or a checkpoint path
@@ -267,12 +280,13 @@ def restore(image, # 2-D image or 3-D frame series: ndarray, `StemImage` (its dw
             quiet:bool=False, # no progress bar
             force:bool=False, # restore even an input whose intensities are far outside the training range (`check_intensity_range`), with a warning
             black_level:float|None=None, # the input's reading of zero signal; None: its own (`StemImage.black_level`), else the training data's
+            ensemble:tuple=(), # also restore the image turned by each of these (`ENSEMBLE_TURNS`) and average: one more restoration each
            ):
     "Restore an image of any size with the trained model; same shape, and same kind and intensity units as the input."
     if hasattr(image, 'axes_manager'):  # a HyperSpy signal: restored into a signal with its axes and metadata (13_hyperspy)
         from lowdose_stem.hyperspy import restore_signal
         return restore_signal(image, model, black_level=black_level, tile=tile, overlap=overlap, margin=margin, batch=batch,
-                              device=device, fast=fast, quiet=quiet, force=force)
+                              device=device, fast=fast, quiet=quiet, force=force, ensemble=ensemble)
     if not isinstance(model, RestorationModel): model = load_model(model)
     si = image if isinstance(image, StemImage) else None
     data = np.asarray(si.data if si else image, dtype=np.float32)
@@ -282,6 +296,7 @@ def restore(image, # 2-D image or 3-D frame series: ndarray, `StemImage` (its dw
         raise ValueError(f"restore: overlap must be in [0, tile/2), got overlap={overlap}, tile={tile}")
     if margin < 0: raise ValueError(f"restore: margin must be >= 0, got {margin}")
     if batch < 1: raise ValueError(f"restore: batch (tiles a forward pass) must be >= 1, got {batch}")
+    if bad := [t for t in ensemble if t not in ENSEMBLE_TURNS]: raise ValueError(f"restore: ensemble turns {bad} unknown; choose from {list(ENSEMBLE_TURNS)}")
     device = torch.device(device) if device is not None else next(model.parameters()).device
     model.to(device)
     per_image, stack = model.image_normalizer, [model.prepare(f) for f in (data if data.ndim == 3 else [data])]
@@ -292,7 +307,8 @@ def restore(image, # 2-D image or 3-D frame series: ndarray, `StemImage` (its dw
     affines = [per_image.affine(f) for f in stack] if per_image else [_affine(data, model, units)] * len(stack)  # per image: as training mapped it
     tile = tile or max(data.shape[-2:]) + 2 * margin
     net, dtype = (inference_net(model.net, device), fast_dtype(device)) if fast else (model.net, torch.float32)
-    frames = [_restore_frame(f, net, dtype, tile, overlap, margin, batch, device, a, quiet) for f, a in zip(stack, affines)]
+    one = lambda f, a: _restore_frame(f, net, dtype, tile, overlap, margin, batch, device, a, quiet)
+    frames = [ensemble_mean(f, lambda g: one(g, a), ensemble) for f, a in zip(stack, affines)]
     out = np.stack(frames) if data.ndim == 3 else frames[0]
     if si is None: return out
     return replace(units or si, data=out, meta={**si.meta, 'restored_with': model.source}, path=None)
@@ -320,7 +336,7 @@ def restore_files(paths, # image files (.tif, .dm3/.dm4, .emd, .ser, ...), or on
                   quiet:bool=False, # no progress bars
                   skip_existing:bool=False, # leave inputs whose output exists alone (finish an interrupted batch)
                   on_written=None, # called with each output path as soon as it is written (the CLI prints it)
-                  **kwargs, # passed to `restore`: tile, overlap, margin, batch, device, fast, force
+                  **kwargs, # passed to `restore`: tile, overlap, margin, batch, device, fast, force, ensemble
                  ) -> list[Path]: # the outputs written
     "Restore image files (`kwargs` go to `restore`) into float32 TIFFs with the inputs' pixel size, dwell time and metadata."
     if not isinstance(model, RestorationModel): model = load_model(model)
