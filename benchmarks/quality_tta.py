@@ -3,7 +3,7 @@ transposed, each restoration turned back and the members averaged, scored as `qu
 the reference after its intensity match, FRC in the detail band), with the detail band split by direction
 (`quality_sectors.py`).
 
-A flip along y keeps the scan's geometry (training augments with it: `TrainConfig.augment`); a flip along x reverses
+The ensembles are `restore(..., ensemble=...)`'s. A flip along y keeps the scan's geometry (training augments with it: `TrainConfig.augment`); a flip along x reverses
 the direction of the detector lag; a transpose turns the fast axis to y, which the network never saw in training.
 
 Run after `quality.py` has trained and cached `ours` (or `--run` names another run folder):
@@ -20,25 +20,24 @@ sys.path.insert(0, str(HERE))
 import quality as q  # noqa: E402
 import quality_sectors as qs  # noqa: E402
 
-TURNS = {'flip y': np.flipud, 'flip x': np.fliplr, 'transpose': np.transpose}  # each its own inverse
-ENSEMBLES = {'as scanned': (), 'transpose': ('transpose',), 'as scanned + transpose': (None, 'transpose'),
-             'as scanned + flip y': (None, 'flip y'), 'as scanned + flip x': (None, 'flip x'),
-             'as scanned + flip y + flip x + transpose': (None, 'flip y', 'flip x', 'transpose')}
+ENSEMBLES = {'as scanned': (), 'as scanned + transpose': ('transpose',), 'as scanned + flip y': ('flip_y',),
+             'as scanned + flip x': ('flip_x',), 'as scanned + flip y + flip x + transpose': ('flip_y', 'flip_x', 'transpose')}
 
 
-def turned(x, turn):
-    "The input (a `StemImage` or an array) turned by `turn` (None: as it is)."
-    if turn is None: return x
-    f = TURNS[turn]
+def turned(x, turn: str):
+    "The input (a `StemImage` or an array) turned by `restore.ENSEMBLE_TURNS[turn]`."
+    from lowdose_stem.restore import ENSEMBLE_TURNS
+    f = ENSEMBLE_TURNS[turn]
     return replace(x, data=np.ascontiguousarray(f(x.data))) if is_dataclass(x) else np.ascontiguousarray(f(x))
 
 
-def restored(x, model, turn) -> np.ndarray:
-    "`restore` of the turned input, turned back."
-    from lowdose_stem.restore import restore
-    r = restore(turned(x, turn), model, quiet=True)
-    r = np.asarray(getattr(r, 'data', r))
-    return r if turn is None else np.ascontiguousarray(TURNS[turn](r))
+def restorations(x, model) -> dict:
+    "Each ensemble's restoration of `x` (`restore(..., ensemble=)`), and the transposed image's alone, turned back."
+    from lowdose_stem.restore import restore, ENSEMBLE_TURNS
+    plain = lambda r: np.asarray(getattr(r, 'data', r))
+    out = {name: plain(restore(x, model, quiet=True, ensemble=turns)) for name, turns in ENSEMBLES.items()}
+    out['transposed only'] = np.ascontiguousarray(ENSEMBLE_TURNS['transpose'](plain(restore(turned(x, 'transpose'), model, quiet=True))))
+    return out
 
 
 def main():
@@ -58,9 +57,8 @@ def main():
         band = q.detail_band(im0['clean'], None if it['dwell'] is None else im0['target'])
         ref = im0.get('indep', im0['clean'])
         masks, R = qs.band_sectors(ref.shape, band), qs.spectrum(ref)
-        members = {t: restored(x, model, t) for t in (None, *TURNS)}
-        for name, turns in ENSEMBLES.items():
-            im = it['images'](np.mean([members[t] for t in (turns or (None,))], axis=0))
+        for name, r in restorations(x, model).items():
+            im = it['images'](r)
             s = q.score(im, it['px'], band)
             P = qs.spectrum(im['restored'])
             row = [s['psnr_c'], s['ssim_c'], s['frc_band'], *(qs.correlation(P, R, masks[n]) for n in qs.SECTORS)]
