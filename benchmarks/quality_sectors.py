@@ -1,7 +1,8 @@
 """Where in the fine-detail band a restoration loses the specimen: the band FRC of `quality.py`, split by direction.
 
 The scan's fast axis is x: our acquisition model's streaks (detector lag) and every-other-column lines live along x,
-so a model trained on its pairs learns to change structure that varies along x. This script splits each cached
+so a model trained on its pairs could learn to change structure that varies along x (on the real
+frames it does not: `quality_tta.py` restores them transposed). This script splits each cached
 restoration's detail-band correlation with the reference into two sectors of the Fourier plane — near the ky axis
 (|kx| < |ky|: structure varying along y, such as horizontal streaks) and near the kx axis (|kx| ≥ |ky|: structure
 varying along x) — and gives the reference's band power in each, so that a loss can be told from a real streak the
