@@ -21,6 +21,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 import quality as q  # noqa: E402  (the suite and its registration)
+import quality_sectors as qs  # noqa: E402  (the frequency grid)
 
 
 def power(a: np.ndarray) -> np.ndarray:
@@ -29,17 +30,11 @@ def power(a: np.ndarray) -> np.ndarray:
     return np.fft.fftshift(np.abs(np.fft.fft2((a - a.mean()) * w)) ** 2)
 
 
-def ring_radius(shape: tuple) -> tuple:
-    "Frequency coordinates (ky, kx) in cycles/px of an fftshifted spectrum of `shape`, and their radius."
-    H, W = shape
-    ky, kx = np.meshgrid((np.arange(H) - H // 2) / H, (np.arange(W) - W // 2) / W, indexing='ij')
-    return ky, kx, np.hypot(kx, ky)
-
-
 def reflections(clean: np.ndarray, n: int = 2, f_min: float = 0.02, off_axis: int = 3) -> list:
     "The `n` strongest frequencies (ky, kx), cycles/px, of `clean` above `f_min` and `off_axis` px from both axes, one of each ± pair."
     P = power(clean)
-    ky, kx, r = ring_radius(P.shape)
+    ky, kx = qs.frequencies(P.shape)
+    r = np.hypot(kx, ky)
     away = (np.abs(ky) * P.shape[0] > off_axis) & (np.abs(kx) * P.shape[1] > off_axis)  # the axes hold streaks and scan lines
     P = np.where((r > f_min) & away & (ky > 0), P, 0)
     out = []
@@ -50,13 +45,18 @@ def reflections(clean: np.ndarray, n: int = 2, f_min: float = 0.02, off_axis: in
     return out
 
 
-def peak_ratio(a: np.ndarray, f: tuple) -> float:
-    "Power of `a` at frequency `f` (the largest within ±1 px) over the median power of its ring (±1.5 px)."
-    P = power(a)
-    ky, kx, r = ring_radius(P.shape)
+def peak_ratio(P: np.ndarray, f: tuple) -> float:
+    "Power of the spectrum `P` (`power`) at frequency `f` (the largest within ±1 px) over the median power of its ring (±1.5 px)."
+    ky, kx = qs.frequencies(P.shape)
     near = (np.abs(ky - f[0]) * P.shape[0] <= 1) & (np.abs(kx - f[1]) * P.shape[1] <= 1)
-    ring = np.abs(r - np.hypot(*f)) * P.shape[0] <= 1.5
+    ring = np.abs(np.hypot(kx, ky) - np.hypot(*f)) * P.shape[0] <= 1.5
     return float(P[near].max() / np.median(P[ring]))
+
+
+def lattice_score(a: np.ndarray, refl: list) -> float:
+    "The mean `peak_ratio` of `a` over the reflections `refl`."
+    P = power(a)
+    return float(np.mean([peak_ratio(P, f) for f in refl]))
 
 
 def main():
@@ -70,18 +70,11 @@ def main():
     refl = reflections(src['images'](src['input'])['clean'])
     methods = [m for m in a.methods.split(',') if (a.cache / 'results' / f'{m}.npz').exists()]
     cached = {m: np.load(a.cache / 'results' / f'{m}.npz') for m in methods}
-    names = list(items)
     print(f"{a.lattice}'s reflections (ky, kx), cycles/px: " + ', '.join(f"({y:+.3f}, {x:+.3f})" for y, x in refl))
-    print(f"\nmean over them of power / median power of the ring\n\n| method | " + ' | '.join(names) + ' |\n|---|' + '---|' * len(names))
+    print(f"\nmean over them of power / median power of the ring\n\n| method | " + ' | '.join(items) + ' |\n|---|' + '---|' * len(items))
     for m, z in cached.items():
-        cells = []
-        for name in names:
-            out = items[name]['images'](z[name])['restored']
-            cells.append(f"{np.mean([peak_ratio(out, f) for f in refl]):.1f}")
-        print(f"| {m} | " + ' | '.join(cells) + ' |')
-    print("| *reference* | " + ' | '.join(f"{np.mean([peak_ratio(items[n]['images'](items[n]['input'])['clean'], f) for f in refl]):.1f}"
-                                         for n in names) + ' |')
-
+        print(f"| {m} | " + ' | '.join(f"{lattice_score(items[n]['images'](z[n])['restored'], refl):.1f}" for n in items) + ' |')
+    print("| *reference* | " + ' | '.join(f"{lattice_score(items[n]['images'](items[n]['input'])['clean'], refl):.1f}" for n in items) + ' |')
 
 if __name__ == '__main__':
     main()

@@ -25,10 +25,15 @@ SECTORS = {'near ky (varies along y)': lambda kx, ky: np.abs(kx) < np.abs(ky),
            'near kx (varies along x)': lambda kx, ky: np.abs(kx) >= np.abs(ky)}
 
 
+def frequencies(shape: tuple) -> tuple:
+    "Frequency coordinates (ky, kx), cycles/px, of each pixel of an fftshifted spectrum of `shape`."
+    H, W = shape
+    return np.meshgrid((np.arange(H) - H // 2) / H, (np.arange(W) - W // 2) / W, indexing='ij')
+
+
 def band_sectors(shape: tuple, band: tuple) -> dict:
     "Boolean masks (fftshifted) of the band ring [band[0], band[1]] cycles/px in each of `SECTORS`."
-    H, W = shape
-    ky, kx = np.meshgrid((np.arange(H) - H // 2) / H, (np.arange(W) - W // 2) / W, indexing='ij')
+    ky, kx = frequencies(shape)
     ring = (np.hypot(kx, ky) >= band[0]) & (np.hypot(kx, ky) <= band[1])
     return {name: ring & sel(kx, ky) for name, sel in SECTORS.items()}
 
