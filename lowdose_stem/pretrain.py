@@ -84,6 +84,7 @@ class PretrainConfig(NetworkRecipe):
     w_anisotropy: float = _TRAIN.w_anisotropy # weight of the x/y anisotropy term
     w_pixel: float = _TRAIN.w_pixel # weight of the pixel L1 term
     w_mse: float = _TRAIN.w_mse # weight of the pixel MSE term
+    w_spectrum: float = _TRAIN.w_spectrum # weight of the complex-spectrum L1 term
     lr: float = _TRAIN.lr # Adam learning rate
     betas: tuple = _TRAIN.betas # Adam betas
     rampdown: float = _TRAIN.rampdown # fraction of the steps, at the end, over which the lr falls to 0 along a half cosine

@@ -34,7 +34,7 @@ PRECISIONS = ('auto', 'bf16', 'fp32')
 
 METHOD_RECIPE = dict(inputs=(0.2, 0.5, 2.0), target=4.0, holdout=1.0, fourier_cut=FOURIER_CUT, fourier_taper=0.0, patch=128,
                      repeats=10_000, threshold='auto', base=48, depth=5, w_fourier=1.0, w_resolution=0.15, w_anisotropy=0.05,
-                     w_pixel=0.1, w_mse=0.0, epochs=50, batch_size=16, lr=3e-4, betas=(0.9, 0.99), rampdown=0.3)
+                     w_pixel=0.1, w_mse=0.0, w_spectrum=0.0, epochs=50, batch_size=16, lr=3e-4, betas=(0.9, 0.99), rampdown=0.3)
 
 class NetworkRecipe:
     "What `TrainConfig` and `pretrain.PretrainConfig` share: the network and loss built from their `base`, `depth` and `w_*` fields."
@@ -72,6 +72,7 @@ class TrainConfig(NetworkRecipe):
     w_anisotropy: float = _LOSS_DEFAULTS['w_anisotropy'] # of the anisotropy term: the prediction's x and y cutoffs apart
     w_pixel: float = _LOSS_DEFAULTS['w_pixel'] # of the pixel L1
     w_mse: float = _LOSS_DEFAULTS['w_mse'] # of the pixel mean squared error (the Noise2Noise loss; 0 in the method's)
+    w_spectrum: float = _LOSS_DEFAULTS['w_spectrum'] # of the complex-spectrum L1 (phase-aware; 0 in the method's)
     epochs: int = 50 # epochs
     batch_size: int = 16 # global batch (split over DDP ranks)
     lr: float = 3e-4 # Adam learning rate
