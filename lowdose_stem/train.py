@@ -61,6 +61,7 @@ class TrainConfig(NetworkRecipe):
     target: float = 4.0 # target dwell time, µs
     holdout: float = 1.0 # held-out dwell time, µs: never trained on, scored every epoch
     summed_input: bool = False # also train on each area's inputs added into one longer acquisition (0.2 + 0.5 + 2 = 2.7 µs; `summed_acquisition`)
+    clean_target: bool = False # train towards each area's noise-free reference (`<area>_clean.tif`: simulated data) instead of the target dwell, which still registers the inputs
     fourier_cut: float|None = FOURIER_CUT # pre-processing: fraction of the frequency range masked in the inputs (None: off)
     fourier_taper: float = 0.0 # raised-cosine roll-off of that mask, cycles/px (0: the method's plain mask)
     patch: int = 128 # patch side, px
@@ -201,7 +202,8 @@ def training_data(config:TrainConfig, # dwell times, pre-processing and patch se
             aligned, shift = align_to(inp, tgt, shift=reports[-1].shift)  # registered once, by the report
             registered.append((aligned, valid_region(tgt.shape, shift)))
         if config.summed_input: registered.append((summed_acquisition([a for a, _ in registered]), _common_region([v for _, v in registered])))
-        pairs += [tuple(a[v] for a in pair_arrays(prep(aligned), tgt, norm, config.image_normalizer)) for aligned, v in registered]
+        goal = s.clean if config.clean_target else tgt   # the clean reference shares the target's grid and rate scale
+        pairs += [tuple(a[v] for a in pair_arrays(prep(aligned), goal, norm, config.image_normalizer)) for aligned, v in registered]
     patches = PairedPatches(pairs, config.patch, config.repeats, config.threshold, config.seed, config.augment, device)
     return TrainingData(patches, norm, config.image_normalizer, holdout, pair_table(reports), _black_levels(series), data_fingerprint(series, data_dir))
 
@@ -213,6 +215,9 @@ def check_areas(series:list, # `io.DwellSeries`, one per area
                ):
     "Refuse an image the run would use that is smaller than the patch, or has no signal (an empty robust range)."
     for s in series:
+        if config.clean_target and s.clean is None and config.target in s:
+            raise ValueError(f"{s[config.target].path.parent}: has no {s.area}_clean.tif; clean_target trains towards each area's "
+                             "noise-free reference, which only simulated data has (set clean_target=False)")
         for d in dict.fromkeys((*config.inputs, config.target, config.holdout)):
             if d not in s: continue  # `DwellSeries.pairs` says which dwell times are missing
             im = s[d]
