@@ -93,7 +93,7 @@ def _resumed_config(a, cls, given:dict, longer:str):
     if other := [flag(k) for k in given if k != longer] + [flag(k) for k in ('config', 'init') if getattr(a, k, None)]:
         raise ValueError(f"{a.resume}: --resume continues the run with its own settings; {', '.join(other)} cannot change "
                          f"(only {flag(longer)}, to train longer)")
-    return cls(**(load_checkpoint(a.resume)['config'] | given)) if given else None
+    return cls.from_stored(load_checkpoint(a.resume)['config'] | given) if given else None
 
 def _resume_config(a):
     "The `train` run's own config, with more epochs if `--epochs` asks for them."

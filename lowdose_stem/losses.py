@@ -10,7 +10,7 @@ from torch import nn
 from .fourier import power_spectrum, radial_profile, wedge_profiles, noise_floor
 
 # %% auto #0
-__all__ = ['fourier_l1', 'spectrum_l1', 'soft_cutoff', 'resolution_loss', 'anisotropy_loss', 'RestorationLoss']
+__all__ = ['fourier_l1', 'spectrum_l1', 'mean_l1', 'soft_cutoff', 'resolution_loss', 'anisotropy_loss', 'RestorationLoss']
 
 # %% ../nbs/06_losses.ipynb #0797a0d2
 def _power(x:torch.Tensor) -> torch.Tensor:
@@ -60,6 +60,19 @@ def spectrum_l1(pred:torch.Tensor,   # prediction (..., H, W)
     "Mean L1 distance between the complex Fourier spectra of `pred` and `target` (fp32, ortho, every bin); a scalar"
     _check(pred, target)
     return _spectrum_l1(pred, target)
+
+# %% ../nbs/06_losses.ipynb #3287a9a5
+def _mean_l1(pred, target):
+    "mean over images of |mean(pred − target)| over each image's pixels (fp32)"
+    return (pred.float() - target.float()).mean(dim=(-2, -1)).abs().mean()
+
+def mean_l1(pred:torch.Tensor,   # prediction (..., H, W)
+            target:torch.Tensor, # target, same shape
+           ) -> torch.Tensor:
+    "Mean over images of the absolute difference of their mean brightness; a scalar"
+    _check(pred, target)
+    return _mean_l1(pred, target)
+
 
 # %% ../nbs/06_losses.ipynb #3ce27a81
 def soft_cutoff(profile:torch.Tensor,   # (..., nbins) radial or wedge profile (from `fourier.radial_profile`)
@@ -111,7 +124,7 @@ def anisotropy_loss(pred:torch.Tensor, # prediction (..., H, W)
 
 # %% ../nbs/06_losses.ipynb #57794608
 class RestorationLoss(nn.Module):
-    "w_fourier·fourier_l1 + w_resolution·resolution_loss + w_anisotropy·anisotropy_loss + w_pixel·L1 + w_mse·L2 + w_spectrum·spectrum_l1"
+    "w_fourier·fourier_l1 + w_resolution·resolution_loss + w_anisotropy·anisotropy_loss + w_pixel·L1 + w_mse·L2 + w_spectrum·spectrum_l1 + w_mean·mean_l1"
     def __init__(self,
                  w_fourier:float=1.0,     # Fourier-magnitude L1
                  w_resolution:float=0.15, # relu(cut_target − cut_pred), cycles/px
@@ -119,13 +132,14 @@ class RestorationLoss(nn.Module):
                  w_pixel:float=0.1,       # pixel L1: anchors position and mean brightness
                  w_mse:float=0.0,         # pixel mean squared error: the Noise2Noise loss (0 in the method's)
                  w_spectrum:float=0.0,    # complex-spectrum L1: phase-aware, each frequency by its own error (0 in the method's)
+                 w_mean:float=0.0,        # mean-brightness L1: |mean(pred) − mean(target)| per image (0 in the method's)
                  factor:float=3.0,        # cutoff threshold, × the noise floor
                  band:tuple=(0.8, 1.0),   # noise band, fractions of Nyquist
                  subtract_noise:bool=True): # Fourier term against the target's power minus its noise floor
         super().__init__()
         self.subtract_noise = subtract_noise
         self.weights = dict(fourier=w_fourier, resolution=w_resolution, anisotropy=w_anisotropy, pixel=w_pixel, mse=w_mse,
-                            spectrum=w_spectrum)
+                            spectrum=w_spectrum, mean=w_mean)
         self.factor, self.band, self.last_terms = factor, tuple(band), {}
 
     def forward(self, pred:torch.Tensor, # the prediction (B, 1, H, W)
@@ -138,7 +152,7 @@ class RestorationLoss(nn.Module):
         ani, cut_x, cut_y = _anisotropy(pp, (self.factor - 1) * floor)
         terms = dict(fourier=_fourier_l1(pp, pt, floor if self.subtract_noise else None), resolution=res, anisotropy=ani,
                      pixel=(pred - target).abs().mean(), mse=(pred - target).square().mean(),
-                     spectrum=_spectrum_l1(pred, target))
+                     spectrum=_spectrum_l1(pred, target), mean=_mean_l1(pred, target))
         total = sum(self.weights[k] * v for k, v in terms.items())
         self.last_terms = {k: v.detach() for k, v in terms.items()} | dict(
             total=total.detach(), cut_target=cut_t.mean(), cut_pred=cut_p.detach().mean(),

@@ -85,6 +85,7 @@ class PretrainConfig(NetworkRecipe):
     w_pixel: float = _TRAIN.w_pixel # weight of the pixel L1 term
     w_mse: float = _TRAIN.w_mse # weight of the pixel MSE term
     w_spectrum: float = _TRAIN.w_spectrum # weight of the complex-spectrum L1 term
+    w_mean: float = _TRAIN.w_mean # weight of the mean-brightness L1 term
     lr: float = _TRAIN.lr # Adam learning rate
     betas: tuple = _TRAIN.betas # Adam betas
     rampdown: float = _TRAIN.rampdown # fraction of the steps, at the end, over which the lr falls to 0 along a half cosine
@@ -128,7 +129,7 @@ class _Pretraining:
 def _resumed_config(ck:dict, config:PretrainConfig|None, path) -> PretrainConfig:
     "The run's settings; a clear error if `config` differs from them in more than `steps`, or leaves nothing to train."
     if ck.get('kind') != 'pretrain': raise ValueError(f"{path}: not a pretraining run ({ck.get('kind', 'a `train` run')}); resume `train` runs with `train`")
-    stored = PretrainConfig(**ck['config'])
+    stored = PretrainConfig.from_stored(ck['config'])
     if config is not None and replace(config, steps=stored.steps) != stored:
         diff = {k: (v, getattr(config, k)) for k, v in asdict(stored).items() if k != 'steps' and getattr(config, k) != v}
         raise ValueError(f"{path}: the run has vs. you passed {diff}; resume with config=None (only `steps` may change: more steps extend the run)")
@@ -232,7 +233,7 @@ def pretrain(config:PretrainConfig|None=None, # settings; default `PretrainConfi
 # %% ../nbs/16_pretrain.ipynb #69886cd5
 def _card(ck:dict, name:str, n_weights:int, size_bytes:int, quality:str|None=None) -> str:
     "The model card (markdown) of an exported checkpoint."
-    c, val = PretrainConfig(**ck['config']), next(r for r in ck['history'] if r['step'] == ck['step'])
+    c, val = PretrainConfig.from_stored(ck['config']), next(r for r in ck['history'] if r['step'] == ck['step'])
     ranges = '\n'.join(f"| {k} | {lo:g}–{hi:g} ({scale}) |" for k, (lo, hi, scale) in ck['simulator']['scan_ranges'].items())
     families = ', '.join(f"{k} ({f['pixel_size_nm'][0]:g}–{f['pixel_size_nm'][1]:g} nm/px, weight {f['weight']:g})" for k, f in ck['simulator']['families'].items())
     return f"""# {name}: a pretrained lowdose_stem restoration model

@@ -36,7 +36,7 @@ PRECISIONS = ('auto', 'bf16', 'fp32')
 METHOD_RECIPE = dict(inputs=(0.2, 0.5, 2.0), target=4.0, holdout=1.0, fourier_cut=FOURIER_CUT, fourier_taper=0.0, patch=128,
                      repeats=10_000, threshold='auto', base=48, depth=5, **_LOSS_DEFAULTS, epochs=50, batch_size=16, lr=3e-4,
                      betas=(0.9, 0.99), rampdown=0.3)
-DEFAULT_LOSS = {k: 0.0 for k in _LOSS_DEFAULTS} | dict(w_spectrum=1.0)   # what measured best on `benchmarks/quality.py`
+DEFAULT_LOSS = {k: 0.0 for k in _LOSS_DEFAULTS} | dict(w_spectrum=1.0, w_mean=1.0)   # what measured best on `benchmarks/quality.py`
 
 class NetworkRecipe:
     "What `TrainConfig` and `pretrain.PretrainConfig` share: the network and loss built from their `base`, `depth` and `w_*` fields."
@@ -48,6 +48,11 @@ class NetworkRecipe:
     def loss_weights(self) -> dict:
         "`RestorationLoss`'s arguments."
         return {k: getattr(self, k) for k in _LOSS_DEFAULTS}
+    @classmethod
+    def from_stored(cls, stored:dict, # a run's settings as written (`config.json`, a checkpoint's 'config')
+                   ):
+        "The settings of a stored run: a loss weight it lacks is of a term added since, which that run trained without (0, not today's default)."
+        return cls(**({k: 0.0 for k in _LOSS_DEFAULTS} | stored))
 
 def _kept_settings(ck:dict) -> dict:
     "What a run fine-tuning the checkpoint `ck` must keep: its network, pre-processing and per-image normalisation (None: none)."
@@ -56,7 +61,7 @@ def _kept_settings(ck:dict) -> dict:
 
 @dataclass
 class TrainConfig(NetworkRecipe):
-    "Every training setting: the method's, but for the loss (the complex-spectrum L1, which measured best; `method()`: the method's exactly). `TrainConfig(**json.load(f))` rebuilds it from `config.json`."
+    "Every training setting: the method's, but for the loss (the complex-spectrum and mean-brightness L1, which measured best; `method()`: the method's exactly). `load` rebuilds it from `config.json`."
     inputs: tuple = (0.2, 0.5, 2.0) # input dwell times, µs
     target: float = 4.0 # target dwell time, µs
     holdout: float = 1.0 # held-out dwell time, µs: never trained on, scored every epoch
@@ -76,6 +81,7 @@ class TrainConfig(NetworkRecipe):
     w_pixel: float = DEFAULT_LOSS['w_pixel'] # of the pixel L1 (0.1 in the method's)
     w_mse: float = DEFAULT_LOSS['w_mse'] # of the pixel mean squared error (the Noise2Noise loss; 0 in the method's)
     w_spectrum: float = DEFAULT_LOSS['w_spectrum'] # of the complex-spectrum L1 (phase-aware; 0 in the method's)
+    w_mean: float = DEFAULT_LOSS['w_mean'] # of the mean-brightness L1 (what the spectrum hardly sees; 0 in the method's)
     epochs: int = 50 # epochs
     batch_size: int = 16 # global batch (split over DDP ranks)
     lr: float = 3e-4 # Adam learning rate
@@ -132,8 +138,8 @@ class TrainConfig(NetworkRecipe):
     @classmethod
     def load(cls, path, # the file
             ) -> 'TrainConfig':
-        "Read a `config.json` (what `save` wrote)."
-        return cls(**json.loads(Path(path).read_text()))
+        "Read a `config.json` (what `save` wrote; `from_stored`)."
+        return cls.from_stored(json.loads(Path(path).read_text()))
 
     @property
     def preprocess(self) -> dict:
@@ -306,7 +312,7 @@ def _check_resume(ck:dict, config:TrainConfig|None, path) -> TrainConfig:
     "The run's config; a clear error if the checkpoint holds no training state, or if `config` (when given) or the stored weights do not match it."
     if missing := [k for k in _RESUME if k not in ck]:
         raise ValueError(f"{path}: holds a model but not the training state to resume (no {', '.join(missing)}); start a new run")
-    stored = TrainConfig(**ck['config'])
+    stored = TrainConfig.from_stored(ck['config'])
     if ck['model_config'] != stored.model_config or set(ck['model_state']) != set(N2NUNet(**ck['model_config']).state_dict()):
         raise ValueError(f"{path}: checkpoint of another architecture (model_config {ck['model_config']})")
     if config is not None and config != stored:
