@@ -353,7 +353,7 @@ def m_ours(items, ctx):
     from lowdose_stem.restore import load_model, restore
     torch.set_num_threads(ctx['threads'])
     over = dict(ctx['ours_config'])
-    base = dataclasses.asdict(TrainConfig())
+    base = dataclasses.asdict(TrainConfig.method() if ctx['ours_base'] == 'method' else TrainConfig())
     bad = set(over) - set(base)
     if bad: raise SystemExit(f"--ours-config: TrainConfig has no field(s) {sorted(bad)}")
     cfg = TrainConfig(**{**base, **over})
@@ -376,7 +376,7 @@ def m_ours(items, ctx):
         r = restore(x, model, quiet=True)
         r = r.data if hasattr(r, 'data') else r
         out[it['name']] = {'candidates': {'': np.asarray(r, np.float32)}, 'seconds': time.perf_counter() - t}
-    out['_info'] = dict(train_s=train_s, run=str(run), config={k: v for k, v in dataclasses.asdict(cfg).items() if base.get(k) != v})
+    out['_info'] = dict(train_s=train_s, run=str(run), base=ctx['ours_base'], config={k: v for k, v in dataclasses.asdict(cfg).items() if base.get(k) != v})
     return out
 
 
@@ -518,6 +518,8 @@ def main():
     ap.add_argument('--black-level', type=float, default=100.0, help="the read-out's black level left in every acquired image, counts (0: none, the signal above it); each value has its own suite")
     ap.add_argument('--budget-s', type=float, default=180.0, help="ours' training wall time, s (CARE gets what ours used)")
     ap.add_argument('--ours-config', default='{}', help='JSON merged into the default TrainConfig, e.g. \'{"w_pixel": 1.0}\'')
+    ap.add_argument('--ours-base', choices=('default', 'method'), default='default',
+                    help="what --ours-config is merged into: TrainConfig() or TrainConfig.method() (the method's loss; the default before 82ac890)")
     ap.add_argument('--ours-name', default='ours', help='name of this row of ours in the cache and the table (e.g. ours-l2)')
     ap.add_argument('--ours-epochs', type=int, default=8, help='epochs the budget is split into (unless --ours-config sets epochs/max_steps_per_epoch)')
     ap.add_argument('--care-budget-s', type=float, default=None, help="CARE's training time, s (default: ours' last measured training time, else --budget-s)")
@@ -546,7 +548,7 @@ def main():
     methods = list(ALL_METHODS) if a.methods == 'all' else [] if a.methods == 'none' else [m.strip() for m in a.methods.split(',')]
     bad = set(methods) - set(ALL_METHODS)
     if bad: raise SystemExit(f"--methods: unknown {sorted(bad)}; choose from {ALL_METHODS}")
-    ctx = dict(root=root, work=root / 'work', threads=a.threads, budget_s=a.budget_s, ours_config=json.loads(a.ours_config),
+    ctx = dict(root=root, work=root / 'work', threads=a.threads, budget_s=a.budget_s, ours_config=json.loads(a.ours_config), ours_base=a.ours_base,
                ours_name=a.ours_name, ours_epochs=a.ours_epochs, pretrained=a.pretrained)
     ours_prev = res_dir / 'ours.json'
     timings = {}

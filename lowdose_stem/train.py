@@ -36,7 +36,7 @@ PRECISIONS = ('auto', 'bf16', 'fp32')
 METHOD_RECIPE = dict(inputs=(0.2, 0.5, 2.0), target=4.0, holdout=1.0, fourier_cut=FOURIER_CUT, fourier_taper=0.0, patch=128,
                      repeats=10_000, threshold='auto', base=48, depth=5, **_LOSS_DEFAULTS, epochs=50, batch_size=16, lr=3e-4,
                      betas=(0.9, 0.99), rampdown=0.3)
-DEFAULT_LOSS = {k: 0.0 for k in _LOSS_DEFAULTS} | dict(w_spectrum=1.0, w_mean=1.0)   # what measured best on `benchmarks/quality.py`
+DEFAULT_LOSS = {k: 0.0 for k in _LOSS_DEFAULTS} | dict(w_spectrum=1.0)   # what measured best on `benchmarks/quality.py`
 
 class NetworkRecipe:
     "What `TrainConfig` and `pretrain.PretrainConfig` share: the network and loss built from their `base`, `depth` and `w_*` fields."
@@ -61,7 +61,7 @@ def _kept_settings(ck:dict) -> dict:
 
 @dataclass
 class TrainConfig(NetworkRecipe):
-    "Every training setting: the method's, but for the loss (the complex-spectrum and mean-brightness L1, which measured best; `method()`: the method's exactly). `load` rebuilds it from `config.json`."
+    "Every training setting: the method's, but for the loss (the complex-spectrum L1, which measured best; `method()`: the method's exactly). `load` rebuilds it from `config.json`."
     inputs: tuple = (0.2, 0.5, 2.0) # input dwell times, µs
     target: float = 4.0 # target dwell time, µs
     holdout: float = 1.0 # held-out dwell time, µs: never trained on, scored every epoch
@@ -81,7 +81,7 @@ class TrainConfig(NetworkRecipe):
     w_pixel: float = DEFAULT_LOSS['w_pixel'] # of the pixel L1 (0.1 in the method's)
     w_mse: float = DEFAULT_LOSS['w_mse'] # of the pixel mean squared error (the Noise2Noise loss; 0 in the method's)
     w_spectrum: float = DEFAULT_LOSS['w_spectrum'] # of the complex-spectrum L1 (phase-aware; 0 in the method's)
-    w_mean: float = DEFAULT_LOSS['w_mean'] # of the mean-brightness L1 (what the spectrum hardly sees; 0 in the method's)
+    w_mean: float = DEFAULT_LOSS['w_mean'] # of the mean-brightness L1 (what the spectrum hardly sees; 0 in the method's, and by default: it measured worse)
     epochs: int = 50 # epochs
     batch_size: int = 16 # global batch (split over DDP ranks)
     lr: float = 3e-4 # Adam learning rate
