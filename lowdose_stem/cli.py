@@ -63,9 +63,9 @@ def _simulate(a):
     print(f"wrote {len(series)} areas to {a.out}: " + '; '.join(map(repr, series)))
 
 def _train_config(a, base:dict|None=None):
-    "A `TrainConfig` from a JSON file (--config), the preset `base`, and the options given on the command line."
-    from lowdose_stem.train import TrainConfig
-    kw = dict(base or {})
+    "A `TrainConfig` from the method's recipe (--method), the preset `base`, a JSON file (--config) and the options given on the command line."
+    from lowdose_stem.train import TrainConfig, METHOD_RECIPE
+    kw = dict(METHOD_RECIPE if getattr(a, 'method', False) else {}) | dict(base or {})
     if getattr(a, 'config', None): kw.update(_config_file(Path(a.config)))
     kw.update(_overrides(a))
     if getattr(a, 'init', None): kw.pop('init', None)   # --init names the model (a run's config.json names its own)
@@ -90,7 +90,7 @@ def _resumed_config(a, cls, given:dict, longer:str):
     "A resumed run's own `cls` settings, with more `longer` (epochs, steps) if given; any other setting given is refused: it cannot change."
     from lowdose_stem.restore import load_checkpoint
     flag = lambda k: f"--{k.replace('_', '-')}"
-    if other := [flag(k) for k in given if k != longer] + [flag(k) for k in ('config', 'init') if getattr(a, k, None)]:
+    if other := [flag(k) for k in given if k != longer] + [flag(k) for k in ('config', 'init', 'method') if getattr(a, k, None)]:
         raise ValueError(f"{a.resume}: --resume continues the run with its own settings; {', '.join(other)} cannot change "
                          f"(only {flag(longer)}, to train longer)")
     return cls.from_stored(load_checkpoint(a.resume)['config'] | given) if given else None
@@ -234,6 +234,8 @@ def _restore_opts(p):
 def _train_opts(p):
     g = p.add_argument_group('training (override the config)')
     g.add_argument('--config', help="TrainConfig as JSON (e.g. a run's config.json)")
+    g.add_argument('--method', action='store_true', help="the method's own recipe (`TrainConfig.method()`: its Fourier-magnitude + resolution "
+                   "loss, 50 epochs of 3 × 10 000 patches) instead of the default; --config and the options here apply on top")
     g.add_argument('--init', metavar='MODEL', help="fine-tune: start from this model's weights — 'pretrained', a checkpoint or a run "
                    "folder — with its network, pre-processing and normalisation")
     for name, typ, what in (('epochs', _count(1), 'epochs (with --resume: more epochs extend the run)'), ('patch', _count(1), 'patch side, px'),
