@@ -73,7 +73,6 @@ def mean_l1(pred:torch.Tensor,   # prediction (..., H, W)
     _check(pred, target)
     return _mean_l1(pred, target)
 
-
 # %% ../nbs/06_losses.ipynb #3ce27a81
 def soft_cutoff(profile:torch.Tensor,   # (..., nbins) radial or wedge profile (from `fourier.radial_profile`)
                 freqs:torch.Tensor,     # (nbins,) bin frequencies, cycles/px, equally spaced from 0

@@ -19,7 +19,7 @@ import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DistributedSampler
 from fastprogress.fastprogress import master_bar, progress_bar
-from .io import StemImage, find_series, atomic_write, interactive
+from .io import StemImage, find_series, atomic_write, interactive, CLEAN_SUFFIX
 from .align import align_to, pair_report, pair_table, valid_region
 from .fourier import preprocess, FOURIER_CUT
 from .data import Normalizer, ImageNormalizer, PairedPatches
@@ -219,10 +219,10 @@ _SCORE_PERCENTILES = inspect.signature(normalise_pair).parameters['percentiles']
 def check_areas(series:list, # `io.DwellSeries`, one per area
                 config:TrainConfig, # dwell times used and the patch size
                ):
-    "Refuse an image the run would use that is smaller than the patch, or has no signal (an empty robust range)."
+    "Refuse an image the run would use that is smaller than the patch, or has no signal (an empty robust range); with `clean_target`, an area without its clean reference."
     for s in series:
         if config.clean_target and s.clean is None and config.target in s:
-            raise ValueError(f"{s[config.target].path.parent}: has no {s.area}_clean.tif; clean_target trains towards each area's "
+            raise ValueError(f"{s[config.target].path.parent}: has no {s.area}{CLEAN_SUFFIX}.tif; clean_target trains towards each area's "
                              "noise-free reference, which only simulated data has (set clean_target=False)")
         for d in dict.fromkeys((*config.inputs, config.target, config.holdout)):
             if d not in s: continue  # `DwellSeries.pairs` says which dwell times are missing
