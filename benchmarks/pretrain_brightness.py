@@ -27,20 +27,17 @@ def scores(net, batches) -> tuple:
 
 def main():
     from lowdose_stem.pretrain import PretrainConfig
-    from lowdose_stem.restore import load_checkpoint
-    from lowdose_stem.model import N2NUNet
+    from lowdose_stem.restore import load_model, model_file
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('run', type=Path, help="a pretraining run folder")
     ap.add_argument('--batches', type=int, default=3, help="validation batches scored")
     a = ap.parse_args()
     print("| checkpoint | step | PSNR (dB) | PSNR, each patch's offset removed (dB) | mean abs offset |\n|---|---|---|---|---|")
     for which in ('best', 'last'):
-        ck = load_checkpoint(a.run, which=which)
-        cfg = PretrainConfig.from_stored(ck['config'])
-        val = cfg.stream(1)
-        net = N2NUNet(**ck['model_config']); net.load_state_dict(ck['model_state']); net.eval()
-        p, pf, off = scores(net, [val[b] for b in range(a.batches)])
-        print(f"| {which} | {ck['step']} | {p:.2f} | {pf:.2f} | {off:.3f} |")
+        model = load_model(model_file(a.run, which))   # the network, with `restore`'s checks of the file
+        val = PretrainConfig.from_stored(model.info['config']).stream(1)
+        p, pf, off = scores(model.net, [val[b] for b in range(a.batches)])
+        print(f"| {which} | {model.info['step']} | {p:.2f} | {pf:.2f} | {off:.3f} |")
 
 
 if __name__ == '__main__':

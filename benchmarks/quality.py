@@ -433,6 +433,12 @@ def load_results(res_dir: Path) -> dict:
     return {p.stem: json.loads(p.read_text()) for p in sorted(res_dir.glob('*.json'))}
 
 
+def cached_restorations(root: Path, methods: str) -> dict:
+    "The cached restorations (`save_result`'s .npz, image name → array) of those of the comma-separated `methods` that have run."
+    files = {m: root / 'results' / f'{m}.npz' for m in methods.split(',')}
+    return {m: np.load(f) for m, f in files.items() if f.exists()}
+
+
 COLS = [('psnr_t', 'PSNR vs target', '{:.2f}'), ('ssim_t', 'SSIM vs target', '{:.3f}'),
         ('psnr_c', 'PSNR vs ref', '{:.2f}'), ('ssim_c', 'SSIM vs ref', '{:.3f}'),
         ('psnr_c_raw', 'PSNR vs ref, no match', '{:.2f}'), ('frc_nm', 'FRC ½-bit vs target (nm)', '{:.3f}'),

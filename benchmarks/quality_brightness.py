@@ -34,11 +34,9 @@ def main():
     ap.add_argument('--methods', default='input,gaussian,bm3d,care,tkrem,ours')
     a = ap.parse_args()
     items = q.validation_items(a.cache)
-    methods = [m for m in a.methods.split(',') if (a.cache / 'results' / f'{m}.npz').exists()]
     print("error of the mean brightness, % of the clean signal (nanoparticles: of the 5-frame mean, black level included)\n")
     print('| method | ' + ' | '.join(it['name'] for it in items) + ' |\n|---|' + '---|' * len(items))
-    for m in methods:
-        z = np.load(a.cache / 'results' / f'{m}.npz')
+    for m, z in q.cached_restorations(a.cache, a.methods).items():
         print(f"| {m} | " + ' | '.join(f"{100 * mean_error(it['images'](z[it['name']])):+.1f}" for it in items) + ' |')
 
 

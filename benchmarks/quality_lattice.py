@@ -68,8 +68,7 @@ def main():
     items = {it['name']: it for it in q.validation_items(a.cache)}
     src = items[a.lattice]
     refl = reflections(src['images'](src['input'])['clean'])
-    methods = [m for m in a.methods.split(',') if (a.cache / 'results' / f'{m}.npz').exists()]
-    cached = {m: np.load(a.cache / 'results' / f'{m}.npz') for m in methods}
+    cached = q.cached_restorations(a.cache, a.methods)
     print(f"{a.lattice}'s reflections (ky, kx), cycles/px: " + ', '.join(f"({y:+.3f}, {x:+.3f})" for y, x in refl))
     print(f"\nmean over them of power / median power of the ring\n\n| method | " + ' | '.join(items) + ' |\n|---|' + '---|' * len(items))
     for m, z in cached.items():

@@ -54,8 +54,7 @@ def main():
     ap.add_argument('--images', default='streaks,nanoparticles')
     a = ap.parse_args()
     items = {it['name']: it for it in q.validation_items(a.cache)}
-    methods = [m for m in a.methods.split(',') if (a.cache / 'results' / f'{m}.npz').exists()]
-    cached = {m: np.load(a.cache / 'results' / f'{m}.npz') for m in methods}
+    cached = q.cached_restorations(a.cache, a.methods)
     names = list(SECTORS)
     print(f"| image | method | FRC {names[0]} | FRC {names[1]} |\n|---|---|---|---|")
     for name in a.images.split(','):
