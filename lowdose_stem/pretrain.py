@@ -159,15 +159,21 @@ def _setup(config:PretrainConfig|None, resume, device) -> _Pretraining:
 
 @torch.no_grad()
 def _validate(run:_Pretraining) -> dict:
-    "Loss and PSNR of the network on the validation batches, and the input's PSNR (normalised units: 1 is an image's robust range)."
+    """Loss and PSNR of the network on the validation batches, the same PSNR with each patch's mean offset removed and that
+    offset's mean size (a model drifting in brightness: the first falls while the second rises), and the input's PSNR
+    (normalised units: 1 is an image's robust range)."""
     run.model.eval()
-    loss, err, err_in = [], [], []
+    loss, err, err_free, offset, err_in = [], [], [], [], []
     for x, y in run.val:
         x, y = x.to(run.device), y.to(run.device)
-        p = predict_batch(run.model, x, run.bf16, run.fmt)
-        loss.append(float(run.loss_fn(p, y))); err.append(float((p - y).square().mean())); err_in.append(float((x - y).square().mean()))
+        d = predict_batch(run.model, x, run.bf16, run.fmt).float() - y
+        bias = d.mean(dim=(-2, -1), keepdim=True)
+        loss.append(float(run.loss_fn(d + y, y))); err.append(float(d.square().mean())); err_free.append(float((d - bias).square().mean()))
+        offset.append(float(bias.abs().mean())); err_in.append(float((x - y).square().mean()))
     run.model.train()
-    return dict(val_loss=float(np.mean(loss)), val_psnr=-10 * math.log10(np.mean(err)), input_psnr=-10 * math.log10(np.mean(err_in)))
+    db = lambda e: -10 * math.log10(np.mean(e))
+    return dict(val_loss=float(np.mean(loss)), val_psnr=db(err), val_psnr_offset_free=db(err_free), val_offset=float(np.mean(offset)),
+                input_psnr=db(err_in))
 
 # %% ../nbs/16_pretrain.ipynb #998a7604
 def _simulator(c:PretrainConfig) -> dict:
@@ -224,7 +230,8 @@ def pretrain(config:PretrainConfig|None=None, # settings; default `PretrainConfi
         out_of_time = max_seconds is not None and time.perf_counter() - t0 >= max_seconds
         if run.step % c.checkpoint_every == 0 or run.step == last or out_of_time:
             row = _keep(run, (sums / n).tolist(), rate)
-            say(f"step {run.step}: checkpoint; validation loss {row['val_loss']:.4f}, PSNR {row['val_psnr']:.2f} dB (input {row['input_psnr']:.2f} dB)")
+            say(f"step {run.step}: checkpoint; validation loss {row['val_loss']:.4f}, PSNR {row['val_psnr']:.2f} dB ({row['val_psnr_offset_free']:.2f} dB "
+                f"offset-free, mean offset {row['val_offset']:.3f}; input {row['input_psnr']:.2f} dB)")
             sums, n, t_row = 0, 0, time.perf_counter()
         if out_of_time:
             say(f"time budget of {max_seconds:g} s spent at step {run.step}: continue with pretrain(resume={str(run.run_dir)!r})"); break
