@@ -197,6 +197,12 @@ def detail_band(clean: np.ndarray, target: np.ndarray | None) -> tuple:
     return f / 2, f
 
 
+def item_band(it: dict) -> tuple:
+    "The detail band of a validation item (`validation_items`): from its reference, against its target's noise floor when it has a dwell series."
+    im = it['images'](it['input'])
+    return detail_band(im['clean'], None if it['dwell'] is None else im['target'])
+
+
 def score(imgs: dict, px: float, band: tuple) -> dict:
     from lowdose_stem.metrics import psnr, ssim, evaluate
     from lowdose_stem.fourier import frc
@@ -546,10 +552,7 @@ def main():
     root.mkdir(parents=True, exist_ok=True)
     build_suite(root, a.black_level, real)
     items = validation_items(root)
-    bands = {}
-    for it in items:
-        im = it['images'](it['input'])
-        bands[it['name']] = detail_band(im['clean'], None if it['dwell'] is None else im['target'])
+    bands = {it['name']: item_band(it) for it in items}
     res_dir = root / 'results'
     methods = list(ALL_METHODS) if a.methods == 'all' else [] if a.methods == 'none' else [m.strip() for m in a.methods.split(',')]
     bad = set(methods) - set(ALL_METHODS)

@@ -37,10 +37,7 @@ def main(run: Path, root: Path = HERE / '.cache' / 'suite-bl100'):
     torch.set_num_threads(2)
     model = R.load_model(run)
     items = Q.validation_items(root)
-    bands = {}
-    for it in items:
-        im = it['images'](it['input'])
-        bands[it['name']] = Q.detail_band(im['clean'], None if it['stem'] is None else im['target'])
+    bands = {it['name']: Q.item_band(it) for it in items}
     print('| input map | ' + ' | '.join(it['name'] for it in items) + ' |')
     print('|---|' + '---|' * len(items))
     for kind in MAPS:

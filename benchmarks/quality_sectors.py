@@ -60,7 +60,7 @@ def main():
     for name in a.images.split(','):
         it = items[name]
         im0 = it['images'](it['input'])
-        band = q.detail_band(im0['clean'], None if it['dwell'] is None else im0['target'])
+        band = q.item_band(it)
         ref = im0.get('indep', im0['clean'])  # real frames: the target (independent noise), as quality.py
         masks, R = band_sectors(ref.shape, band), spectrum(ref)
         power = [float(np.sum(np.abs(R[masks[n]]) ** 2)) for n in names]

@@ -54,7 +54,7 @@ def main():
     for it in q.validation_items(a.cache):
         x = it['stem'] if it['stem'] is not None else it['input']
         im0 = it['images'](it['input'])
-        band = q.detail_band(im0['clean'], None if it['dwell'] is None else im0['target'])
+        band = q.item_band(it)
         ref = im0.get('indep', im0['clean'])
         masks, R = qs.band_sectors(ref.shape, band), qs.spectrum(ref)
         for name, r in restorations(x, model).items():
