@@ -4,16 +4,17 @@
 
 # %% auto #0
 __all__ = ['PRECISIONS', 'METHOD_RECIPE', 'DEFAULT_LOSS', 'LONG_CPU_RUN_S', 'NetworkRecipe', 'TrainConfig', 'TrainingData',
-           'pair_arrays', 'summed_acquisition', 'training_data', 'check_areas', 'data_fingerprint', 'run_formats',
-           'predict_batch', 'train_step', 'lr_schedule', 'save_checkpoint', 'init_weights', 'new_run_dir', 'train',
-           'select_checkpoint']
+           'pair_arrays', 'summed_acquisition', 'coarser_scan', 'training_data', 'check_areas', 'data_fingerprint',
+           'run_formats', 'predict_batch', 'train_step', 'lr_schedule', 'save_checkpoint', 'init_weights',
+           'new_run_dir', 'train', 'select_checkpoint']
 
 # %% ../nbs/07_train.ipynb #0abb8953
-import csv, inspect, json, math, os, time
+import csv, inspect, json, math, os, time, warnings
 from dataclasses import dataclass, asdict, fields, replace
 from datetime import datetime
 from pathlib import Path
 import numpy as np
+from scipy.fft import dctn, idctn
 import torch
 import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel
@@ -35,7 +36,7 @@ PRECISIONS = ('auto', 'bf16', 'fp32')
 
 METHOD_RECIPE = dict(inputs=(0.2, 0.5, 2.0), target=4.0, holdout=1.0, fourier_cut=FOURIER_CUT, fourier_taper=0.0, patch=128,
                      repeats=10_000, threshold='auto', base=48, depth=5, **_LOSS_DEFAULTS, epochs=50, batch_size=16, lr=3e-4,
-                     betas=(0.9, 0.99), rampdown=0.3)
+                     betas=(0.9, 0.99), rampdown=0.3, coarser=())
 DEFAULT_LOSS = {k: 0.0 for k in _LOSS_DEFAULTS} | dict(w_spectrum=1.0)   # what measured best on `benchmarks/quality.py`
 
 class NetworkRecipe:
@@ -51,8 +52,9 @@ class NetworkRecipe:
     @classmethod
     def from_stored(cls, stored:dict, # a run's settings as written (`config.json`, a checkpoint's 'config')
                    ):
-        "The settings of a stored run: a loss weight it lacks is of a term added since, which that run trained without (0, not today's default)."
-        return cls(**({k: 0.0 for k in _LOSS_DEFAULTS} | stored))
+        "The settings of a stored run: a setting it lacks (a loss term, the coarser copies) was added since, and that run trained without it (off, not today's default)."
+        off = {k: 0.0 for k in _LOSS_DEFAULTS} | dict(coarser=())
+        return cls(**({k: v for k, v in off.items() if k in {f.name for f in fields(cls)}} | stored))
 
 def _kept_settings(ck:dict) -> dict:
     "What a run fine-tuning the checkpoint `ck` must keep: its network, pre-processing and per-image normalisation (None: none)."
@@ -61,11 +63,12 @@ def _kept_settings(ck:dict) -> dict:
 
 @dataclass
 class TrainConfig(NetworkRecipe):
-    "Every training setting: the method's, but for the loss (the complex-spectrum L1, which measured best; `method()`: the method's exactly). `load` rebuilds it from `config.json`."
+    "Every training setting: the method's, but for the loss (the complex-spectrum L1) and a coarser copy of each pair, which measured best (`method()`: the method's exactly). `load` rebuilds it from `config.json`."
     inputs: tuple = (0.2, 0.5, 2.0) # input dwell times, µs
     target: float = 4.0 # target dwell time, µs
     holdout: float = 1.0 # held-out dwell time, µs: never trained on, scored every epoch
     summed_input: bool = False # also train on each area's inputs added into one longer acquisition (0.2 + 0.5 + 2 = 2.7 µs; `summed_acquisition`)
+    coarser: tuple = (1.5,) # also train on each pair as scanned with pixels this many times larger (`coarser_scan`: finer structure, less noise per pixel; each epoch holds that many more patches); () for none
     clean_target: bool = False # train towards each area's noise-free reference (`<area>_clean.tif`: simulated data) instead of the target dwell, which still registers the inputs
     fourier_cut: float|None = FOURIER_CUT # pre-processing: fraction of the frequency range masked in the inputs (None: off)
     fourier_taper: float = 0.0 # raised-cosine roll-off of that mask, cycles/px (0: the method's plain mask)
@@ -97,7 +100,7 @@ class TrainConfig(NetworkRecipe):
     per_image: dict|None = None # normalise each pair by its input's own map (`data.ImageNormalizer.to_dict()`); None: one `Normalizer` fitted on the targets
 
     def __post_init__(self):
-        for f in ('inputs', 'augment', 'betas'): setattr(self, f, tuple(getattr(self, f)))
+        for f in ('inputs', 'augment', 'betas', 'coarser'): setattr(self, f, tuple(getattr(self, f)))
         if self.per_image is not None:   # one spelling, checked
             try: self.per_image = ImageNormalizer.from_dict(self.per_image).to_dict()
             except (KeyError, TypeError, ValueError): raise ValueError(f"TrainConfig.per_image: {self.per_image!r} is not an "
@@ -106,6 +109,7 @@ class TrainConfig(NetworkRecipe):
         if self.channels_last not in (True, False, 'auto'): raise ValueError(f"TrainConfig.channels_last: {self.channels_last!r} is not True, False or 'auto'")
         if self.target in self.inputs or self.holdout in self.inputs or self.holdout == self.target:
             raise ValueError(f"TrainConfig: inputs {self.inputs}, target {self.target} and holdout {self.holdout} µs must not overlap")
+        if any(not f > 1 for f in self.coarser): raise ValueError(f"TrainConfig.coarser: {self.coarser} must be factors > 1")
         for f in ('patch', 'repeats', 'epochs', 'batch_size', 'base', 'depth'):
             if getattr(self, f) < 1: raise ValueError(f"TrainConfig.{f} must be ≥ 1, got {getattr(self, f)}")
 
@@ -182,6 +186,26 @@ def summed_acquisition(images:list, # registered `StemImage`s of one area (one b
     return replace(images[0], data=sum(im.data - black for im in images) + black, dwell_us=sum(im.dwell_us for im in images),
                    dead_time_us=sum(im.dead_time_us for im in images), path=None)
 
+def coarser_scan(im:StemImage, # an image (its valid region: no wrapped-around border)
+                 factor:float, # how many times larger each pixel becomes (> 1)
+                ) -> StemImage: # on the coarser grid, same units and black level
+    "`im` as if scanned with pixels `factor` times larger: its cosine spectrum cut to the coarser grid's band, the mean kept."
+    shape = tuple(int(round(n / factor)) for n in im.shape)
+    c = dctn(im.data.astype(np.float64), norm='ortho')[:shape[0], :shape[1]]
+    data = idctn(c, norm='ortho') * math.sqrt(shape[0] * shape[1] / (im.shape[0] * im.shape[1]))
+    px = None if im.pixel_size_nm is None else im.pixel_size_nm * im.shape[1] / shape[1]
+    return replace(im, data=data.astype(np.float32), pixel_size_nm=px, path=None)
+
+def _crop(im:StemImage, region:tuple) -> StemImage: return replace(im, data=im.data[region], path=None)
+
+def _holds_patch(area:str, shape:tuple, factor:float, patch:int) -> bool:
+    "Whether a pair of this `shape`, `factor` times coarser, still holds a training patch; if not, say that it trains as scanned only."
+    coarse = tuple(int(round(n / factor)) for n in shape)
+    if min(coarse) >= patch: return True
+    warnings.warn(f"{area}: a pair of {' × '.join(map(str, shape))} px, {factor:g} times coarser, is {' × '.join(map(str, coarse))} px: "
+                  f"smaller than the {patch}-px patch, so it trains as scanned only (TrainConfig.coarser)")
+    return False
+
 def _common_region(regions:list) -> tuple:
     "The part every one of these `valid_region`s holds."
     return tuple(slice(max(r[i].start for r in regions), min(r[i].stop for r in regions)) for i in (0, 1))
@@ -210,6 +234,8 @@ def training_data(config:TrainConfig, # dwell times, pre-processing and patch se
         if config.summed_input: registered.append((summed_acquisition([a for a, _ in registered]), _common_region([v for _, v in registered])))
         goal = s.clean if config.clean_target else tgt   # the clean reference shares the target's grid and rate scale
         pairs += [tuple(a[v] for a in pair_arrays(prep(aligned), goal, norm, config.image_normalizer)) for aligned, v in registered]
+        pairs += [pair_arrays(prep(coarser_scan(_crop(aligned, v), f)), coarser_scan(_crop(goal, v), f), norm, config.image_normalizer)
+                  for f in config.coarser for aligned, v in registered if _holds_patch(s.area, aligned.data[v].shape, f, config.patch)]
     patches = PairedPatches(pairs, config.patch, config.repeats, config.threshold, config.seed, config.augment, device)
     return TrainingData(patches, norm, config.image_normalizer, holdout, pair_table(reports), _black_levels(series), data_fingerprint(series, data_dir))
 
