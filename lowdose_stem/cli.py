@@ -72,7 +72,7 @@ def _train_config(a, base:dict|None=None):
     try: return TrainConfig.fine_tune(a.init, **kw) if getattr(a, 'init', None) else TrainConfig(**kw)
     except TypeError as e: raise ValueError(f"{a.config}: {e}; the settings are those of `TrainConfig`") from None  # an unknown key in the file
 
-_OVERRIDES = ('epochs', 'patch', 'repeats', 'batch_size', 'base', 'depth', 'lr', 'max_steps_per_epoch', 'seed')
+_OVERRIDES = ('epochs', 'patch', 'repeats', 'batch_size', 'base', 'depth', 'lr', 'max_steps_per_epoch', 'seed', 'coarser')
 
 def _overrides(a) -> dict:
     "The training options given on the command line."
@@ -243,6 +243,8 @@ def _train_opts(p):
                             ('base', _count(1), 'U-Net feature maps'), ('depth', _count(1), 'U-Net poolings'), ('lr', float, 'learning rate'),
                             ('max-steps-per-epoch', _count(1), 'cap on steps per epoch'), ('seed', int, 'seed')):
         g.add_argument(f'--{name}', type=typ, help=what)
+    g.add_argument('--coarser', type=float, nargs='*', metavar='FACTOR', help="also train on each pair as scanned with pixels this many "
+                   "times larger (default: 1.5); --coarser alone: the pairs as scanned only")
 
 def parser() -> argparse.ArgumentParser:
     "The `lowdose-stem` argument parser with its seven commands."
