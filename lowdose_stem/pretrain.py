@@ -71,7 +71,7 @@ _TRAIN = TrainConfig()
 
 @dataclass
 class PretrainConfig(NetworkRecipe):
-    "Every setting of a pretraining run on the randomised simulator; the network, loss and optimiser of `TrainConfig()` by default."
+    "Every setting of a pretraining run on the randomised simulator; the network, loss and optimiser of `TrainConfig()` by default, plus a pixel L1 at 0.1."
     steps: int = 100_000 # optimiser steps; the learning-rate schedule is planned over them
     batch_size: int = _TRAIN.batch_size # patches a step
     patch: int = _TRAIN.patch # patch side, px
@@ -82,7 +82,7 @@ class PretrainConfig(NetworkRecipe):
     w_fourier: float = _TRAIN.w_fourier # loss weights, see `losses.RestorationLoss`
     w_resolution: float = _TRAIN.w_resolution # weight of the resolution-cutoff term
     w_anisotropy: float = _TRAIN.w_anisotropy # weight of the x/y anisotropy term
-    w_pixel: float = _TRAIN.w_pixel # weight of the pixel L1 term
+    w_pixel: float = 0.1 # weight of the pixel L1 term: 0.1, not `TrainConfig()`'s 0, to hold each patch's brightness (see above)
     w_mse: float = _TRAIN.w_mse # weight of the pixel MSE term
     w_spectrum: float = _TRAIN.w_spectrum # weight of the complex-spectrum L1 term
     w_mean: float = _TRAIN.w_mean # weight of the mean-brightness L1 term
