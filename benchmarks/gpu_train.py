@@ -1,5 +1,6 @@
 """Training on one GPU: patches/s, peak memory, and the projected wall time of the method's full recipe
-(50 epochs × 30 000 patches of 128²; our goal: under 5 minutes on one H200).
+(50 epochs × 30 000 patches of 128²; our goal: under 5 minutes on one H200). The default `TrainConfig()` adds a 1.5×
+coarser copy of each pair (`coarser`), 60 000 patches an epoch: twice the projected time at the same step rate.
 
 The loop is the one `train` runs: `PairedPatches` on the GPU (three 2048² pairs), `train_step` with the
 default `N2NUNet` and `RestorationLoss`, Adam, bf16 autocast + channels_last as `TrainConfig()` picks them,
