@@ -197,6 +197,11 @@ def detail_band(clean: np.ndarray, target: np.ndarray | None) -> tuple:
     return f / 2, f
 
 
+def restore_input(it: dict):
+    "What `restore` is given for a validation item: its 1 µs `StemImage` (dwell, black level), or the bare array of a dwell-less frame."
+    return it['stem'] if it['stem'] is not None else it['input']
+
+
 def item_band(it: dict) -> tuple:
     "The detail band of a validation item (`validation_items`): from its reference, against its target's noise floor when it has a dwell series."
     im = it['images'](it['input'])
@@ -378,8 +383,7 @@ def m_ours(items, ctx):
     out = {}
     for it in items:
         t = time.perf_counter()
-        x = it['stem'] if it['stem'] is not None else it['input']
-        r = restore(x, model, quiet=True)
+        r = restore(restore_input(it), model, quiet=True)
         r = r.data if hasattr(r, 'data') else r
         out[it['name']] = {'candidates': {'': np.asarray(r, np.float32)}, 'seconds': time.perf_counter() - t}
     out['_info'] = dict(train_s=train_s, run=str(run), base=ctx['ours_base'], config={k: v for k, v in dataclasses.asdict(cfg).items() if base.get(k) != v})
@@ -396,7 +400,7 @@ def m_pretrained(items, ctx):
     out = {}
     for it in items:
         t = time.perf_counter()
-        r = restore(it['stem'] if it['stem'] is not None else it['input'], model, quiet=True)
+        r = restore(restore_input(it), model, quiet=True)
         out[it['name']] = {'candidates': {'': np.asarray(getattr(r, 'data', r), np.float32)}, 'seconds': time.perf_counter() - t}
     out['_info'] = dict(model=str(model.source), steps=model.info.get('step'))
     return out

@@ -55,7 +55,7 @@ def main():
     for z in zooms:
         cells = []
         for it in items:
-            x = it['stem'] if it['stem'] is not None else it['input']
+            x = q.restore_input(it)
             band = q.item_band(it)
             s = q.score(it['images'](restored_on_finer_grid(x, model, z)), it['px'], band)
             cells.append(f"{s['psnr_c']:.2f}/{s['ssim_c']:.3f}/{s['frc_band']:.3f}")

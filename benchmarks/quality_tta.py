@@ -52,7 +52,7 @@ def main():
           "|---|---|---|---|---|---|---|")
     means = {}
     for it in q.validation_items(a.cache):
-        x = it['stem'] if it['stem'] is not None else it['input']
+        x = q.restore_input(it)
         im0 = it['images'](it['input'])
         band = q.item_band(it)
         ref = im0.get('indep', im0['clean'])

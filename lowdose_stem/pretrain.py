@@ -166,9 +166,10 @@ def _validate(run:_Pretraining) -> dict:
     loss, err, err_free, offset, err_in = [], [], [], [], []
     for x, y in run.val:
         x, y = x.to(run.device), y.to(run.device)
-        d = predict_batch(run.model, x, run.bf16, run.fmt).float() - y
+        p = predict_batch(run.model, x, run.bf16, run.fmt).float()
+        d = p - y
         bias = d.mean(dim=(-2, -1), keepdim=True)
-        loss.append(float(run.loss_fn(d + y, y))); err.append(float(d.square().mean())); err_free.append(float((d - bias).square().mean()))
+        loss.append(float(run.loss_fn(p, y))); err.append(float(d.square().mean())); err_free.append(float((d - bias).square().mean()))
         offset.append(float(bias.abs().mean())); err_in.append(float((x - y).square().mean()))
     run.model.train()
     db = lambda e: -10 * math.log10(np.mean(e))

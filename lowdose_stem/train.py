@@ -53,8 +53,8 @@ class NetworkRecipe:
     def from_stored(cls, stored:dict, # a run's settings as written (`config.json`, a checkpoint's 'config')
                    ):
         "The settings of a stored run: a setting it lacks (a loss term, the coarser copies) was added since, and that run trained without it (off, not today's default)."
-        off = {k: 0.0 for k in _LOSS_DEFAULTS} | dict(coarser=())
-        return cls(**({k: v for k, v in off.items() if k in {f.name for f in fields(cls)}} | stored))
+        off, known = {k: 0.0 for k in _LOSS_DEFAULTS} | dict(coarser=()), {f.name for f in fields(cls)}
+        return cls(**({k: v for k, v in off.items() if k in known} | stored))
 
 def _kept_settings(ck:dict) -> dict:
     "What a run fine-tuning the checkpoint `ck` must keep: its network, pre-processing and per-image normalisation (None: none)."
@@ -186,11 +186,13 @@ def summed_acquisition(images:list, # registered `StemImage`s of one area (one b
     return replace(images[0], data=sum(im.data - black for im in images) + black, dwell_us=sum(im.dwell_us for im in images),
                    dead_time_us=sum(im.dead_time_us for im in images), path=None)
 
+def _coarse_shape(shape:tuple, factor:float) -> tuple: return tuple(int(round(n / factor)) for n in shape)
+
 def coarser_scan(im:StemImage, # an image (its valid region: no wrapped-around border)
                  factor:float, # how many times larger each pixel becomes (> 1)
                 ) -> StemImage: # on the coarser grid, same units and black level
     "`im` as if scanned with pixels `factor` times larger: its cosine spectrum cut to the coarser grid's band, the mean kept."
-    shape = tuple(int(round(n / factor)) for n in im.shape)
+    shape = _coarse_shape(im.shape, factor)
     c = dctn(im.data.astype(np.float64), norm='ortho')[:shape[0], :shape[1]]
     data = idctn(c, norm='ortho') * math.sqrt(shape[0] * shape[1] / (im.shape[0] * im.shape[1]))
     px = None if im.pixel_size_nm is None else im.pixel_size_nm * im.shape[1] / shape[1]
@@ -200,7 +202,7 @@ def _crop(im:StemImage, region:tuple) -> StemImage: return replace(im, data=im.d
 
 def _holds_patch(area:str, shape:tuple, factor:float, patch:int) -> bool:
     "Whether a pair of this `shape`, `factor` times coarser, still holds a training patch; if not, say that it trains as scanned only."
-    coarse = tuple(int(round(n / factor)) for n in shape)
+    coarse = _coarse_shape(shape, factor)
     if min(coarse) >= patch: return True
     warnings.warn(f"{area}: a pair of {' × '.join(map(str, shape))} px, {factor:g} times coarser, is {' × '.join(map(str, coarse))} px: "
                   f"smaller than the {patch}-px patch, so it trains as scanned only (TrainConfig.coarser)")
