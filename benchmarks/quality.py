@@ -492,6 +492,19 @@ def table(results: dict, items: list, bands: dict, target_rows: dict) -> str:
     return '\n'.join(lines) + ('\n\nRuns:\n' + '\n'.join(notes) if notes else '')
 
 
+def compact_table(results: dict, items: list, columns: list) -> str:
+    """One row per image and the mean, one column per `columns` entry, a row's name or `name=label`: PSNR vs ref / SSIM
+    vs ref / band FRC (the model card's and the README's form)."""
+    names, labels = zip(*[(c.split('=', 1) + [LABELS.get(c, c)])[:2] for c in columns])
+    if missing := [n for n in names if n not in results]: raise SystemExit(f"--compact: no results for {missing}; run them first")
+    cell = lambda r: f"{r['psnr_c']:.2f} / {r['ssim_c']:.3f} / {r['frc_band']:.3f}"
+    lines = ['| image | ' + ' | '.join(labels) + ' |', '|---|' + '---|' * len(names)]
+    for it in items:
+        lines.append(f"| {it['name']} | " + ' | '.join(cell(results[n]['rows'][it['name']]) for n in names) + ' |')
+    mean = lambda n: {k: float(np.mean([results[n]['rows'][it['name']][k] for it in items])) for k in ('psnr_c', 'ssim_c', 'frc_band')}
+    return '\n'.join(lines + ['| **mean** | ' + ' | '.join(cell(mean(n)) for n in names) + ' |'])
+
+
 def target_scores(items, bands) -> dict:
     "The 4 µs target (mean of four frames) scored against the reference: the dose's own limit."
     out = {}
@@ -546,6 +559,7 @@ def main():
     ap.add_argument('--rebuild', action='store_true', help='rebuild the suite (drops every cached result of it)')
     ap.add_argument('--figure', type=Path, default=HERE / 'quality.png')
     ap.add_argument('--out', type=Path, default=None, help='markdown table file (default: <suite>/table.md)')
+    ap.add_argument('--compact', default=None, help="also print a compact table of these comma-separated rows, each NAME or NAME=LABEL, e.g. input,gaussian,bm3d,tkrem,pretrained (PSNR vs ref / SSIM vs ref / band FRC)")
     a = ap.parse_args()
 
     from lowdose_stem.io import real_data_dir
@@ -601,6 +615,7 @@ def main():
     out.write_text(md + '\n')
     figure(a.figure, results, items)
     log(md)
+    if a.compact: log('\n' + compact_table(results, items, [n.strip() for n in a.compact.split(',')]))
     log(f"\ntable: {out}\nfigure: {a.figure}\nsuite: {root}")
 
 
