@@ -9,7 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 import numpy as np
 from .io import StemImage, read_image
-from .restore import RestorationModel, load_model, restore
+from .restore import RestorationModel, load_model, restore, pretrained_weights
 try: from magicgui.widgets import Container, ComboBox, FileEdit, SpinBox, CheckBox, PushButton, ProgressBar, Label
 except ImportError: Container = object  # no napari: the reader functions still work; the widget says what to install
 
@@ -65,14 +65,14 @@ def _jobs(img:StemImage) -> list:
 
 # %% ../nbs/14_napari.ipynb #411e3cdd
 class RestoreWidget(Container):
-    "napari dock widget: restore an image layer with a checkpoint in a worker thread; the result is a new layer with the same scale."
+    "napari dock widget: restore an image layer with a checkpoint (none chosen: the pretrained model) in a worker thread; the result is a new layer with the same scale."
     def __init__(self,
                  napari_viewer, # the viewer (napari passes it); a `napari.components.ViewerModel` works too
                 ):
         if Container is object: raise ImportError("the Restore widget needs napari: pip install 'lowdose_stem[napari]'")
         self.viewer, self.worker, self._models = napari_viewer, None, {}
         self.image = ComboBox(label='image', choices=self._image_layers, tooltip="the image layer to restore")
-        self.model = FileEdit(label='model', mode='r', filter='*.pt', tooltip="a checkpoint from training (best.pt)")
+        self.model = FileEdit(label='model', mode='r', filter='*.pt', tooltip="a checkpoint from training (best.pt); left empty, the pretrained model the package ships")
         self.tile = SpinBox(label='tile', value=2304, min=512, max=16384, step=64, tooltip="largest tile side in pixels (smaller: less memory)")
         self.fast = CheckBox(text='fast (bf16 where supported)', value=True)
         self.button = PushButton(text='Restore')
@@ -85,6 +85,13 @@ class RestoreWidget(Container):
     def _image_layers(self, *_) -> list:
         from napari.layers import Image
         return [(l.name, l) for l in self.viewer.layers if isinstance(l, Image)]
+
+    def _model_path(self) -> Path:
+        "The chosen checkpoint; with none chosen (magicgui's empty field reads '.'), the package's pretrained model."
+        return pretrained_weights() if self._pretrained else Path(self.model.value)
+
+    @property
+    def _pretrained(self) -> bool: return str(self.model.value or '.') == '.'   # no checkpoint chosen
 
     def _load(self, path:Path) -> RestorationModel:
         key = (str(path), path.stat().st_mtime_ns)
@@ -103,9 +110,11 @@ class RestoreWidget(Container):
 
     def run(self, *_):
         "Start restoring the chosen layer; returns the worker (None if there is nothing to do, with the reason in `status`)."
-        layer, path = self.image.value, Path(self.model.value) if self.model.value else None
+        layer = self.image.value
         if layer is None: self.status.value = "no image layer to restore: open one first"; return None
-        if path is None or not path.is_file(): self.status.value = f"{path}: no such checkpoint"; return None
+        try: path = self._model_path()
+        except FileNotFoundError as e: self.status.value = str(e); return None
+        if not path.is_file(): self.status.value = f"{path}: no such checkpoint"; return None
         from napari.qt.threading import create_worker
         self.button.enabled, self.status.value = False, f"restoring {layer.name} …"
         self.worker = create_worker(self._work, layer_image(layer), path, int(self.tile.value), bool(self.fast.value),
@@ -127,7 +136,7 @@ class RestoreWidget(Container):
         meta = dict(layer.metadata or {}); meta['restored_with'] = str(path)
         self.viewer.add_image(data, name=f"{layer.name} restored", scale=layer.scale, translate=layer.translate,
                               units=layer.units, axis_labels=layer.axis_labels, metadata=meta)
-        self.status.value = f"{layer.name} restored with {path.name}"
+        self.status.value = f"{layer.name} restored with " + (f"the pretrained model ({path})" if self._pretrained else path.name)
 
     def _failed(self, e:Exception):
         self.progress.max, self.progress.value = 1, 0
