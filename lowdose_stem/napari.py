@@ -86,13 +86,6 @@ class RestoreWidget(Container):
         from napari.layers import Image
         return [(l.name, l) for l in self.viewer.layers if isinstance(l, Image)]
 
-    def _model_path(self) -> Path:
-        "The chosen checkpoint; with none chosen (magicgui's empty field reads '.'), the package's pretrained model."
-        return pretrained_weights() if self._pretrained else Path(self.model.value)
-
-    @property
-    def _pretrained(self) -> bool: return str(self.model.value or '.') == '.'   # no checkpoint chosen
-
     def _load(self, path:Path) -> RestorationModel:
         key = (str(path), path.stat().st_mtime_ns)
         if key not in self._models: self._models = {key: load_model(path)}  # keep one: a model can be large
@@ -112,15 +105,17 @@ class RestoreWidget(Container):
         "Start restoring the chosen layer; returns the worker (None if there is nothing to do, with the reason in `status`)."
         layer = self.image.value
         if layer is None: self.status.value = "no image layer to restore: open one first"; return None
-        try: path = self._model_path()
+        pretrained = str(self.model.value or '.') == '.'   # no checkpoint chosen: magicgui's empty field reads '.'
+        try: path = pretrained_weights() if pretrained else Path(self.model.value)
         except FileNotFoundError as e: self.status.value = str(e); return None
         if not path.is_file(): self.status.value = f"{path}: no such checkpoint"; return None
+        label = f"the pretrained model ({path})" if pretrained else path.name
         from napari.qt.threading import create_worker
         self.button.enabled, self.status.value = False, f"restoring {layer.name} …"
         self.worker = create_worker(self._work, layer_image(layer), path, int(self.tile.value), bool(self.fast.value),
                                     _start_thread=False, _ignore_errors=True)  # errors go to `status`
         self.worker.yielded.connect(self._progressed)
-        self.worker.returned.connect(lambda data: self._done(layer, path, data))
+        self.worker.returned.connect(lambda data: self._done(layer, path, label, data))
         self.worker.errored.connect(self._failed)
         self.worker.finished.connect(lambda: setattr(self.button, 'enabled', True))
         self.worker.start()
@@ -131,12 +126,12 @@ class RestoreWidget(Container):
         if total == 1 and done == 0: self.progress.value, self.progress.max = 0, 0  # one piece: a busy indicator until it is done
         else: self.progress.max, self.progress.value = total, done
 
-    def _done(self, layer, path, data):
+    def _done(self, layer, path, label, data):
         self.progress.max, self.progress.value = 1, 1
         meta = dict(layer.metadata or {}); meta['restored_with'] = str(path)
         self.viewer.add_image(data, name=f"{layer.name} restored", scale=layer.scale, translate=layer.translate,
                               units=layer.units, axis_labels=layer.axis_labels, metadata=meta)
-        self.status.value = f"{layer.name} restored with " + (f"the pretrained model ({path})" if self._pretrained else path.name)
+        self.status.value = f"{layer.name} restored with {label}"
 
     def _failed(self, e:Exception):
         self.progress.max, self.progress.value = 1, 0
