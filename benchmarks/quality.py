@@ -459,6 +459,11 @@ def _order(names):
     return sorted(names, key=lambda n: (ALL_METHODS.index(n.split('-')[0]) if n.split('-')[0] in ALL_METHODS else 50, n))
 
 
+def mean_row(rows: dict, items: list, keys) -> dict:
+    "Each score of `keys` averaged over the validation images (`rows`: image name → scores, one method's)."
+    return {k: float(np.mean([rows[it['name']][k] for it in items])) for k in keys}
+
+
 def table(results: dict, items: list, bands: dict, target_rows: dict) -> str:
     names = _order(results)
     lines = []
@@ -480,7 +485,7 @@ def table(results: dict, items: list, bands: dict, target_rows: dict) -> str:
                 r = rr[key]
             else:
                 if not all(i['name'] in rr for i in items): continue
-                r = {c[0]: float(np.mean([rr[i['name']][c[0]] for i in items])) for c in COLS}
+                r = mean_row(rr, items, [c[0] for c in COLS])
                 r['setting'] = ''
             label = LABELS.get(n, n) if n in LABELS else f"lowdose_stem `{n}`" if n.startswith(('ours', 'pretrained')) else n
             rows.append(f"| {label} | {r.get('setting', '')} | " + ' | '.join(f.format(r[c]) for c, _, f in COLS) + ' |')
@@ -501,8 +506,7 @@ def compact_table(results: dict, items: list, columns: list) -> str:
     lines = ['| image | ' + ' | '.join(labels) + ' |', '|---|' + '---|' * len(names)]
     for it in items:
         lines.append(f"| {it['name']} | " + ' | '.join(cell(results[n]['rows'][it['name']]) for n in names) + ' |')
-    mean = lambda n: {k: float(np.mean([results[n]['rows'][it['name']][k] for it in items])) for k in ('psnr_c', 'ssim_c', 'frc_band')}
-    return '\n'.join(lines + ['| **mean** | ' + ' | '.join(cell(mean(n)) for n in names) + ' |'])
+    return '\n'.join(lines + ['| **mean** | ' + ' | '.join(cell(mean_row(results[n]['rows'], items, ('psnr_c', 'ssim_c', 'frc_band'))) for n in names) + ' |'])
 
 
 def target_scores(items, bands) -> dict:
